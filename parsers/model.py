@@ -52,7 +52,7 @@ class Officer:
     number: str | None = None
 
     def display(self) -> str:
-        """"PC 2231 Dan Whitlock", the form officers sign with."""
+        """ "PC 2231 Dan Whitlock", the form officers sign with."""
         return " ".join(part for part in (self.rank, self.number, self.name) if part)
 
 

@@ -14,6 +14,7 @@ import posixpath
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -105,7 +106,7 @@ def parse_xml(data: bytes) -> etree._Element:
             "The Word file's contents are damaged (the document text is not readable); ask the "
             "resident to save it again and resend it.",
         ) from err
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo  # lxml-stubs lacks DocInfo.doctype
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise _dtd_forbidden()
     return root
@@ -127,7 +128,14 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            ValueError,
+            EOFError,
+            NotImplementedError,  # "zip file version 25.5" from a hand-crafted directory
+            OSError,
+        ) as err:
             raise _corrupt() from err
         if len(infos) > limits.max_members:
             raise _bomb(f"it holds {len(infos)} files (a Word document holds a few dozen)")
@@ -162,7 +170,16 @@ class Package:
                 while chunk := stream.read(_CHUNK):
                     out += chunk
                     self._check_size(name, len(out), info.compress_size)
-        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as err:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+            # bz2/lzma members raise OSError on bad streams; encrypted members RuntimeError.
+            OSError,
+            RuntimeError,
+        ) as err:
             raise _corrupt() from err
         return bytes(out)
 
@@ -174,7 +191,9 @@ class Package:
 
     def main_document_name(self) -> str:
         """The main WordprocessingML part, found through the package relationships."""
-        if self._first == "mimetype" or "content.xml" in self._infos and "mimetype" in self._infos:
+        if self._first == "mimetype" or (
+            "content.xml" in self._infos and "mimetype" in self._infos
+        ):
             raise NeedsReview(
                 "odt_not_supported",
                 "The attachment is an OpenDocument (.odt) file; ask the resident to save it as "

@@ -69,7 +69,7 @@ def _sniff_text(head: bytes) -> Kind:
     if lower.startswith((b"<!doctype html", b"<html")) or b"<html" in lower[:1024]:
         return Kind.HTML
     if lower.startswith(b"<?xml"):
-        if b"progid=\"word.document\"" in lower or b"wordml" in lower:
+        if b'progid="word.document"' in lower or b"wordml" in lower:
             return Kind.WORD_2003_XML
         return Kind.XML
     return Kind.UNKNOWN

@@ -27,6 +27,10 @@ W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 
+TRACKED_CHANGES = (
+    "The document has tracked changes: insertions were read as written and deletions left out; "
+    "check the original if the wording matters."
+)
 CHECKED = "☒"
 UNCHECKED = "☐"
 
@@ -78,6 +82,18 @@ _SYMBOLS = {
     0xF0A8: UNCHECKED,
     0xF06F: UNCHECKED,
 }
+# Word's stock prompts for empty content controls. LibreOffice drops `w:showingPlcHdr` when it
+# re-saves a form, leaving the prompt as if it were typed; no resident types these sentences.
+PLACEHOLDER_PROMPTS = frozenset(
+    {
+        "click or tap here to enter text.",
+        "click here to enter text.",
+        "click or tap to enter a date.",
+        "click here to enter a date.",
+        "choose an item.",
+        "enter any content that you want to repeat, including other content controls.",
+    }
+)
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
 
@@ -122,6 +138,12 @@ class _Tags:
             }
         )
         self.skipped = frozenset({self.del_, self.moveFrom})
+        self.run_marks = {
+            self.tab: "\t",
+            self.ptab: "\t",
+            self.cr: "\n",
+            self.noBreakHyphen: "-",
+        }
 
     # Attributes are set dynamically above; declared here for the type checker.
     body: str
@@ -132,48 +154,48 @@ class _Tags:
     ptab: str
     br: str
     cr: str
-    noBreakHyphen: str  # noqa: N815 - the WordprocessingML element name
-    softHyphen: str  # noqa: N815
+    noBreakHyphen: str
+    softHyphen: str
     sym: str
     tbl: str
     tr: str
     tc: str
-    trPr: str  # noqa: N815
-    tcPr: str  # noqa: N815
-    gridSpan: str  # noqa: N815
-    vMerge: str  # noqa: N815
-    gridBefore: str  # noqa: N815
-    gridAfter: str  # noqa: N815
-    tblHeader: str  # noqa: N815
+    trPr: str
+    tcPr: str
+    gridSpan: str
+    vMerge: str
+    gridBefore: str
+    gridAfter: str
+    tblHeader: str
     del_: str
     ins: str
-    moveFrom: str  # noqa: N815
-    moveTo: str  # noqa: N815
-    delText: str  # noqa: N815
-    instrText: str  # noqa: N815
-    fldChar: str  # noqa: N815
-    fldSimple: str  # noqa: N815
+    moveFrom: str
+    moveTo: str
+    delText: str
+    instrText: str
+    fldChar: str
+    fldSimple: str
     hyperlink: str
-    smartTag: str  # noqa: N815
-    customXml: str  # noqa: N815
+    smartTag: str
+    customXml: str
     dir: str
     bdo: str
     sdt: str
-    sdtPr: str  # noqa: N815
-    sdtContent: str  # noqa: N815
-    showingPlcHdr: str  # noqa: N815
+    sdtPr: str
+    sdtContent: str
+    showingPlcHdr: str
     date: str
-    txbxContent: str  # noqa: N815
+    txbxContent: str
     drawing: str
     pict: str
     object: str
-    ffData: str  # noqa: N815
-    checkBox: str  # noqa: N815
+    ffData: str
+    checkBox: str
     checked: str
     default: str
-    altChunk: str  # noqa: N815
-    pPr: str  # noqa: N815
-    pStyle: str  # noqa: N815
+    altChunk: str
+    pPr: str
+    pStyle: str
 
 
 _TAGS = {ns: _Tags(ns) for ns in (W_TRANSITIONAL, W_STRICT)}
@@ -252,7 +274,7 @@ class _Walker:
                     "check the original file."
                 )
             elif tag in t.skipped:
-                self.warnings.add("The document has tracked changes; deletions were left out.")
+                self.warnings.add(TRACKED_CHANGES)
 
     def _sdt_blocks(self, sdt: etree._Element) -> Iterator[Block]:
         content, placeholder, _ = self._sdt_parts(sdt)
@@ -260,7 +282,10 @@ class _Walker:
             return
         self.suppress += placeholder
         try:
-            yield from self.blocks(content)
+            for block in self.blocks(content):
+                if isinstance(block, Paragraph) and _is_prompt(block.text):
+                    block = Paragraph("", block.style, block.date_hint)
+                yield block
         finally:
             self.suppress -= placeholder
 
@@ -318,7 +343,7 @@ class _Walker:
             for prop in child:
                 if prop.tag == t.del_:
                     # A row deleted with track changes is still in the XML; it is not content.
-                    self.warnings.add("The document has tracked changes; deletions were left out.")
+                    self.warnings.add(TRACKED_CHANGES)
                     return None
                 if prop.tag == t.tblHeader:
                     is_header = _on(prop, t)
@@ -336,7 +361,9 @@ class _Walker:
         cells.extend(Cell("") for _ in range(after))
         return Row(cells=tuple(cells), is_header=is_header)
 
-    def _cells(self, container: etree._Element, placeholder: int) -> Iterator[tuple[etree._Element, int]]:
+    def _cells(
+        self, container: etree._Element, placeholder: int
+    ) -> Iterator[tuple[etree._Element, int]]:
         t = self.t
         for child in container:
             tag = child.tag
@@ -365,10 +392,7 @@ class _Walker:
                     elif prop.tag == t.vMerge:
                         merged_up = prop.get(t.val, "continue") != "restart"
                 break
-        if merged_up:
-            first = Cell("", merged_up=True)
-        else:
-            first = self._cell_content(tc)
+        first = Cell("", merged_up=True) if merged_up else self._cell_content(tc)
         return [first, *(Cell("", spanned=True) for _ in range(span - 1))]
 
     def _cell_content(self, tc: etree._Element) -> Cell:
@@ -410,6 +434,8 @@ class _Walker:
         if tag == t.r:
             self._run(element, acc)
         elif tag in t.inline_wrappers:
+            if tag in (t.ins, t.moveTo):
+                self.warnings.add(TRACKED_CHANGES)
             for child in element:
                 self._inline(child, acc)
         elif tag == t.sdt:
@@ -420,7 +446,7 @@ class _Walker:
                 for child in branch:
                     self._inline(child, acc)
         elif tag in t.skipped:
-            self.warnings.add("The document has tracked changes; deletions were left out.")
+            self.warnings.add(TRACKED_CHANGES)
 
     def _inline_sdt(self, sdt: etree._Element, acc: _Text) -> None:
         checkbox = _checkbox_state(sdt, self.t)
@@ -433,12 +459,15 @@ class _Walker:
             return
         if date_hint is not None and not placeholder:
             acc.date_hint = date_hint
+        start = len(acc.parts)
         self.suppress += placeholder
         try:
             for child in content:
                 self._inline(child, acc)
         finally:
             self.suppress -= placeholder
+        if _is_prompt("".join(acc.parts[start:])):
+            del acc.parts[start:]
 
     def _emitting(self) -> bool:
         return not self.suppress and all(f.in_result for f in self.fields)
@@ -450,17 +479,14 @@ class _Walker:
             if tag == t.t:
                 if child.text and self._emitting():
                     acc.parts.append(child.text)
+            elif tag in t.run_marks:
+                self._emit(acc, t.run_marks[tag])
             elif tag == t.fldChar:
                 self._field_char(child, acc)
-            elif tag in (t.tab, t.ptab):
-                self._emit(acc, "\t")
             elif tag == t.br:
+                # Page and column breaks are layout, not text; a plain break is a new line.
                 if child.get(t.type) not in ("page", "column"):
                     self._emit(acc, "\n")
-            elif tag == t.cr:
-                self._emit(acc, "\n")
-            elif tag == t.noBreakHyphen:
-                self._emit(acc, "-")
             elif tag == t.sym:
                 self._emit(acc, _symbol(child.get(t.char)))
             elif tag in (t.drawing, t.pict, t.object):
@@ -505,6 +531,10 @@ def _outermost(root: etree._Element, tag: str) -> Iterator[etree._Element]:
             parent = parent.getparent()
         if not nested:
             yield element
+
+
+def _is_prompt(text: str) -> bool:
+    return len(text) < 90 and normalise_text(text).lower() in PLACEHOLDER_PROMPTS
 
 
 def _checkbox_state(sdt: etree._Element, tags: _Tags) -> bool | None:

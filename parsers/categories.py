@@ -1,0 +1,1013 @@
+"""Explainable incident categories and urgency for diary-sheet descriptions.
+
+`categorise(description, location=...)` tags one incident with the organisation's harassment
+taxonomy (the parse contract's `categories` and `urgent`). It is pure: text in, a frozen
+`Categorisation` out; no I/O, no settings.
+
+Every decision comes from a small named `Rule` (one per category, plus two that only raise
+urgency), each holding ONE whole-word alternation compiled at import time. A hit only counts
+when none of the rule's `Blocker`s fires in the few words before it. That keeps out "no damage",
+"did not threaten", "nobody was hurt" (negation), "said he would smash my windows" (a threat,
+not damage yet), "I rang my sister" (the resident's own action) and "the police came round"
+(not a harassing visit). Each category that fires records the phrase that made it fire.
+
+Rules read normalised, lower-cased text: curly quotes and apostrophes become straight, dashes
+become "-" and runs of whitespace one space, so a pattern spells any gap as a single space.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+CATEGORIES: tuple[str, ...] = (
+    "phone_calls",
+    "letters",
+    "emails",
+    "messages",
+    "visits",
+    "stalking",
+    "verbal_abuse",
+    "online_abuse",
+    "threats",
+    "property_damage",
+    "violence",
+    "hate",
+    "unwanted_deliveries",
+    "noise",
+    "other",
+)
+OTHER = "other"
+# The `name` of a rule that only raises urgency and adds no category.
+URGENT_ONLY = "urgent"
+
+# How far back (characters) a blocker looks before a hit: more than its longest word window.
+_LOOKBACK_CHARS = 120
+# Longest phrase quoted in a reason, so a reason stays one readable line.
+_MAX_QUOTE_CHARS = 80
+
+
+def _alt(*parts: str) -> str:
+    """A non-capturing group of `|`-separated alternatives (parts are concatenated)."""
+    return "(?:" + "".join(parts) + ")"
+
+
+# --- shared vocabulary ------------------------------------------------------------------------
+
+_PERSON_NOUN = _alt(
+    "sons?|daughters?|child|children|kids?|boys?|girls?|baby|partner|husband|wife|boyfriend"
+    "|girlfriend|fiancee?|mum|mother|dad|father|brother|sister|nan|nana|grandma|grandad|grandson"
+    "|granddaughter|grandchildren|grandkids|family|friends?|neighbour|carer|visitor|lodger|niece"
+    "|nephew|auntie|aunt|uncle|cousin|stepson|stepdaughter"
+)
+# Things that get damaged; kept apart from people so "kicked my door" is damage, not violence.
+_PROPERTY = _alt(
+    "front doors?|back doors?|doors?|door frame|gates?|fences?|fence panels?|panels?|cars?|vans?"
+    "|vehicles?|motorbikes?|bikes?|mobility scooter|scooter|wheelchair|windows?|windscreen"
+    "|wing mirrors?|mirrors?|tyres?|tires?|bonnet|boot|roof|paintwork|walls?|sheds?|garage"
+    "|greenhouse|plants?|plant pots?|pots|flowers|hanging baskets?|bins?|wheelie bins?"
+    "|letter ?box|door ?bell|ring doorbell|cameras?|cctv|security lights?|lights?|hedges?|trees?"
+    "|lawn|washing line|washing|locks?|property|house|home|flat|caravan|post ?box|ramp|railings"
+    "|decking|patio|ornaments|gnomes?|satellite dish|aerial|conservatory|porch|garden"
+)
+# Words allowed between a verb and the property it damaged: "smashed both my wing mirrors".
+_DET = (
+    r"(?:(?:my|our|the|a|an|both|all|two|three|four|several|some|his|her|their|\w+'s|front|back"
+    r"|side|rear|new|bedroom|kitchen|lounge|bathroom|upstairs|downstairs|garden|car|van"
+    r"|passenger|driver's|left|right|wooden|glass|fence|brand new|living room|of|one|each|every)"
+    r" ){0,4}"
+)
+_BODY = _alt(
+    "face|head|arms?|legs?|chest|stomach|belly|neck|throat|body|hands?|shoulders?|ribs|nose"
+    "|mouth|eyes?|jaw|hair|cheek|lips?|ears?|knees?|shin|wrist",
+    # "my back door" and "my side gate" are property, not a body.
+    r"|back(?! (?:door|gate|garden|yard|window|wall|fence|bedroom|step))",
+    r"|side(?! (?:gate|door|window|passage|of|return))",
+)
+# Someone on the receiving end. "her" is a person unless one of her things follows, so "hit her
+# car" is not violence. (A short list: the full _PROPERTY here would triple compile time.)
+# Feet are left out on purpose: see VIOLENCE.
+_HER_THINGS = _alt(
+    "cars?|vans?|doors?|windows?|windscreen|house|flat|home|bikes?|tyres?|garden|fence|gate|bins?"
+    "|phone|bag|shed|wall|plants|property"
+)
+_VICTIM = _alt(
+    "me|us|him|them|myself",
+    rf"|her(?! (?:\w+ )?{_HER_THINGS}(?!\w))",
+    rf"|my (?:\w+ )?{_PERSON_NOUN}",
+    rf"|(?:my|his|her|their|our) {_BODY}",
+)
+_INSULT = _alt(
+    r"slags?|sluts?|whores?|bitch(?:es)?|cows?|cunts?|c\*+t|twats?|pricks?|bastards?|wankers?"
+    r"|grass(?:es)?|snitch(?:es)?|nonces?|paedos?|pedos?|paedophiles?|perverts?|pervs?|scum"
+    r"|scumbags?|scroungers?|junkies?|junkie|smackheads?|crackheads?|druggies?|psychos?|nutters?"
+    r"|freaks?|losers?|idiots?|morons?|dickheads?|knobheads?|arseholes?|assholes?|tramps?"
+    r"|skanks?|slappers?|liars?|thie(?:f|ves)|fatty|witch|hags?|pigs?|rats?|vermin|trash"
+    r"|scrubbers?|tarts?|weirdos?"
+)
+_SLUR = _alt(
+    r"pakis?|niggers?|niggas?|n-? ?word|p-? ?word|wogs?|coons?|chinks?|gooks?|spics?|kikes?"
+    r"|yids?|ragheads?|towelheads?|gyppos?|gypos?|gippos?|pikeys?|darkies|darky|golliwogs?"
+    r"|jungle bunny|faggots?|fags|poofs?|poofters?|batty ?(?:boy|man)|bum ?boys?|dykes?|lezzas?"
+    r"|lesbos?|trann(?:y|ie|ies)|shemales?|she-males?|he-she|spastics?|spaz|spazzes|spackers?"
+    r"|retards?|retarded|cripples?|mongs?|mongol|mongoloid|window licker|terrorists?|jihadis?"
+    r"|muzzies|muzzy|kafirs?|christ killers?|taigs?|fenians?|polacks?|sand n\w+|foreigners?"
+    r"|gay boys?"
+)
+# Slurs are name calling as well as hate.
+_NAME = _alt(_INSULT, "|", _SLUR)
+_NATION = _alt(
+    "polish|romanian|lithuanian|latvian|bulgarian|albanian|slovak|czech|russian|ukrainian"
+    "|kurdish|turkish|eastern european|english|irish|scottish|scots|welsh|pakistani|indian"
+    "|bangladeshi|bengali|asian|chinese|african|somali|nigerian|ghanaian|jamaican|caribbean|arab"
+    "|iraqi|iranian|afghan|syrian|eritrean|black|brown|foreign|immigrant|migrant|asylum seeker"
+    "|refugee|gypsy|traveller|romany|muslim|jewish|jew|hindu|sikh|catholic|protestant|gay"
+    "|lesbian|queer|trans|disabled"
+)
+# Adjectives inside an insult aimed at someone: "you stupid fat cow", "you Polish scum".
+_ABUSIVE_ADJ = _alt(
+    r"fucking|fuckin|fkn|f\*+ing|effing|stupid|fat|dirty|ugly|thick|old|silly|little|lying"
+    r"|thieving|bloody|disgusting|horrible|sad|pathetic|nasty|smelly|mental|grassing|filthy"
+    rf"|useless|{_NATION}"
+)
+# Where the resident lives, works or is: stalking is being followed to, or waited for at, these.
+_PLACE = _alt(
+    "house|home|flat|door|front door|window|gate|work|workplace|office|school|kids'? school|car"
+    "|drive|driveway|block|building|garden|address|property"
+)
+_WEAPON_OBJECT = _alt(
+    "knife|knives|machete|blade|gun|pistol|shotgun|rifle|crossbow|sword|bat|baseball bat|hammer"
+    "|bottle|brick|crowbar|bar|iron bar|screwdriver|axe|stick|pole|plank|spade|shovel|golf club"
+    "|club|chain|weapon|taser|wrench|spanner|scaffold pole"
+)
+
+# --- blockers ---------------------------------------------------------------------------------
+
+# Where a look-back stops. A clause ends at punctuation or a conjunction, so in "I wasn't in,
+# he smashed my window" the negation does not reach the damage. A sentence ends only at a full
+# stop, a quote or "then": the future/threat check needs that longer reach ("said he would come
+# round and smash my windows").
+# (Conjunctions are matched after a space, not at \b, so the regex engine can skip ahead to
+# candidate characters; normalised text has a space before every word but the first.)
+_CLAUSE_END = re.compile(
+    r"""[.!?;:,"()\[\]]| (?:and|but|then|so|because|when|while|whilst|until|after|as|though"""
+    r"""|although|or|however)\b"""
+)
+_SENTENCE_END = re.compile(r"""[.!?;"()\[\]]| then\b""")
+# Who is acting changes at a subordinate clause but not at "and": in "the police were called
+# after he rang me" he rang; in "I rang 101 and they said they would call me back" they did.
+_AGENT_END = re.compile(
+    r"""[.!?;:,"()\[\]]| (?:but|then|so|because|when|while|whilst|until|after|before|as|though"""
+    r"""|although|or|however)\b"""
+)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Words shortly before a hit that mean it does not count ("no damage")."""
+
+    name: str
+    pattern: re.Pattern[str]
+    words: int  # how many words before the hit are looked at
+    boundary: re.Pattern[str]  # the look-back never crosses one of these
+
+    def blocks(self, text: _Text, start: int) -> bool:
+        return self.pattern.search(text.before(start, self.words, self.boundary)) is not None
+
+
+class _Text:
+    """Normalised, lower-cased text being categorised; finds each kind of boundary only once."""
+
+    __slots__ = ("_cuts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._cuts: dict[re.Pattern[str], list[int]] = {}
+
+    def before(self, start: int, words: int, boundary: re.Pattern[str]) -> str:
+        """Up to `words` words before `start`, not reaching back past a `boundary`."""
+        cuts = self._cuts.get(boundary)
+        if cuts is None:
+            cuts = self._cuts[boundary] = [match.end() for match in boundary.finditer(self.text)]
+        index = bisect.bisect_right(cuts, start)
+        begin = max(cuts[index - 1] if index else 0, start - _LOOKBACK_CHARS)
+        return " ".join(self.text[begin:start].split()[-words:])
+
+
+NEGATION = Blocker(
+    "negation",
+    re.compile(
+        r"\b(?:no(?!\.? ?\d)|not|never|nobody|noone|none|nothing|neither|nor|cannot|\w+n't"
+        r"|(?:did|was|were|is|are|has|have|had|could|would|should|does|do|ca|wo|ai)nt)\b"
+        # "would not stop banging", "didn't stop", "not only": these negate nothing after them.
+        r"(?! (?:stop|stopping|leave|let up|go away|only|just|until|care))"
+    ),
+    words=3,
+    boundary=_CLAUSE_END,
+)
+# "said he would smash my windows", "threatened to hit me": threats, not damage or violence.
+# A bare "would" is often the habitual past ("he would wait for me outside work"), so it only
+# counts after a verb of saying or fearing.
+IRREALIS = Blocker(
+    "future or threatened",
+    re.compile(
+        r"\b(?:said|says|saying|told|telling|warned|warning|promised|vowed|swore|scared|afraid"
+        r"|worried|frightened|fear\w*)\b.*\bwould\b"
+        r"|\b(?:will|'ll|ill|wo?n't|going to|gonna|threat\w*|wants? to|wanted to|might)\b"
+    ),
+    words=6,
+    boundary=_SENTENCE_END,
+)
+# "I rang my sister", "we were waiting at the bus stop": the resident did it.
+SELF = Blocker(
+    "the resident's own action",
+    re.compile(
+        r"(?:^|\s)(?:i|we|i'm|im|i've|ive|we're|we've)(?: (?:have|had|was|were|am|are|then|also"
+        r"|later|just|already|immediately|been))*$"
+    ),
+    words=3,
+    boundary=_CLAUSE_END,
+)
+# "I sent an email to PC Patel", "I then texted my sister".
+SELF_REPORT = Blocker(
+    "the resident reporting",
+    re.compile(
+        r"\b(?:i|we)(?:'ve|'d)?(?: (?:have|had|then|also|later|just|already|immediately))* "
+        r"(?:sent|send|wrote|forwarded|reported|rang|phoned|called|texted|messaged|contacted)\b"
+    ),
+    words=3,
+    boundary=_CLAUSE_END,
+)
+# "the police came round", "PC Shaw rang me back": contact from the authorities.
+AUTHORITY = Blocker(
+    "contact from the authorities",
+    re.compile(
+        r"\b(?:police|officers?|pc|pcso|council|housing|landlord|solicitor|101|999|social worker"
+        r"|asb|caseworker|case officer|victim support|paramedics?|ambulance|gp|doctor|school)\b"
+    ),
+    words=6,
+    boundary=_AGENT_END,
+)
+# "the taxi was waiting outside" is an unwanted delivery, not stalking or a visit.
+HIRED = Blocker(
+    "a taxi or delivery",
+    re.compile(
+        r"\b(?:taxis?|cabs?|drivers?|pizzas?|delivery|deliveries|couriers?|postman|undertakers?"
+        r"|funeral directors?|locksmiths?|plumbers?|estate agents?)\b"
+    ),
+    words=6,
+    boundary=_AGENT_END,
+)
+# "People commented calling me names" is online abuse, not verbal abuse (sample 12): name
+# calling after a post or comment earlier in the same sentence stays online.
+ONLINE_CONTEXT = Blocker(
+    "said online",
+    re.compile(
+        r"\b(?:facebook|fb|instagram|insta|tiktok|tik tok|snapchat|twitter|tweet\w*|youtube"
+        r"|online|internet|social media|comment\w*|(?<!lamp )post(?:ed|s|ing)?|page|profile"
+        r"|group chat|whatsapp group|story|status)\b"
+    ),
+    words=40,
+    boundary=_SENTENCE_END,
+)
+# "I reported it online" is not online abuse.
+REPORTED = Blocker(
+    "reported",
+    re.compile(r"\b(?:report\w*|police|101|crime)\b"),
+    words=3,
+    boundary=_CLAUSE_END,
+)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named, explainable rule: a hit of `pattern` that none of `blockers` cancels.
+
+    `name` is the category the rule votes for, or `URGENT_ONLY`. When `urgent_kind` is set,
+    hits inside the pattern's `urgent` group (every hit, when there is no such group) make the
+    incident urgent, explained as `urgent_kind`.
+    """
+
+    name: str
+    description: str
+    pattern: re.Pattern[str]
+    blockers: tuple[Blocker, ...] = ()
+    urgent_kind: str | None = None
+
+    def hits(self, text: str) -> Iterator[re.Match[str]]:
+        """Every hit in normalised, lower-cased `text` that no blocker cancels."""
+        return self._hits(_Text(text))
+
+    def _hits(self, text: _Text) -> Iterator[re.Match[str]]:
+        for match in self.pattern.finditer(text.text):
+            if not any(blocker.blocks(text, match.start()) for blocker in self.blockers):
+                yield match
+
+    def check(self, text: str) -> bool:
+        return next(self.hits(text), None) is not None
+
+    def is_urgent(self, match: re.Match[str]) -> bool:
+        if self.urgent_kind is None:
+            return False
+        if "urgent" in self.pattern.groupindex:
+            return match.group("urgent") is not None
+        return True
+
+
+def _rule(
+    name: str,
+    description: str,
+    terms: tuple[str, ...],
+    *,
+    urgent: tuple[str, ...] = (),
+    urgent_kind: str | None = None,
+    blockers: tuple[Blocker, ...] = (NEGATION,),
+) -> Rule:
+    """Compile `terms` into one whole-word alternation; `urgent` terms come first, grouped."""
+    body = "|".join(terms)
+    if urgent:
+        body = "(?P<urgent>" + "|".join(urgent) + ")" + ("|" + body if body else "")
+    pattern = re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+    return Rule(name, description, pattern, blockers, urgent_kind)
+
+
+PHONE_CALLS = _rule(
+    "phone_calls",
+    "unwanted phone calls, including silent and withheld-number calls",
+    (
+        r"(?:phone|telephone|mobile|landline|voice|video|nuisance|silent|abusive|anonymous|prank"
+        r"|hoax|missed|malicious|threatening|withheld|repeated|constant|persistent|unwanted"
+        r"|several|numerous|multiple|more|further|another|two|three|four|five|six|seven|eight"
+        r"|nine|ten|twenty|dozens of|lots of|loads of|\d+) (?:phone )?calls?",
+        r"calls? (?:from (?:him|her|them|a|an|withheld|unknown|private)|to my|on my)",
+        # "called me a stupid cow", "called my son a cripple" are name calling, not calls.
+        r"(?:rang|phoned|called|ringing|phoning|calling|rings|phones|calls|ring|phone|call) "
+        rf"(?:{_VICTIM}|my (?:phone|mobile|landline|number|house phone|work))"
+        rf"(?! (?:a|an|names|all sorts|every name|(?:{_ABUSIVE_ADJ} )*{_NAME})(?!\w))",
+        r"(?:kept|keeps|been|started|keep) (?:on )?(?:calling|ringing|phoning)"
+        r"(?! (?:the|my|our) (?:front )?(?:door ?bell|bell|buzzer|intercom))",
+        r"(?:phone|mobile|landline) (?:kept |keeps |was |started |has been |had been |kept on "
+        r"|then |wouldn't stop |won't stop |would not stop )?(?:ringing|rang|going off|buzzing)",
+        r"withheld (?:number|no)|number withheld|(?:private|unknown|blocked) number|no caller id",
+        r"(?:nobody|no one|no-one|noone) (?:there|on the line|speaking|said anything)",
+        r"heavy breathing|hung up on (?:me|us)|put the phone down on (?:me|us)",
+        r"voice ?mails?|answer ?phone(?: messages?)?|face ?timed? (?:me|us)|video called",
+    ),
+    blockers=(NEGATION, SELF, SELF_REPORT, AUTHORITY),
+)
+
+LETTERS = _rule(
+    "letters",
+    "letters, notes or cards sent or left for the resident",
+    (
+        r"(?:letters?|notes?|cards?|leaflets?|envelopes?|flyers?) (?:was |were |had been "
+        r"|has been |have been )?(?:put|pushed|posted|shoved|left|stuck|pinned|taped|slipped"
+        r"|sellotaped|glued|dropped|thrown) (?:through|under|on|in|into|onto|at)",
+        r"(?:letters?|notes?|cards?) (?:through|under|on|in) (?:my|our|the) (?:front |back )?"
+        r"(?:door|letter ?box|windscreen|car|window|gate|mailbox|post ?box)",
+        r"(?:anonymous|abusive|threatening|nasty|horrible|offensive|handwritten|hand written"
+        r"|unsigned|poison pen|vile|disgusting|another|hate|racist|typed|intimidating|malicious)"
+        r" (?:letters?|notes?|cards?|mail)",
+        # A letter from the council or the police is correspondence, not harassment.
+        r"(?:sent|wrote|written|received|receive|got|found|delivered|posted|pushed|shoved|left"
+        rf"|slipped|stuck|put) (?:{_VICTIM} )?(?:(?:a|an|another|this|the|two|three|several|more"
+        r"|some|\d+) )?(?:\w+ )?(?:letters?|notes?)(?!\w)(?! from (?:the )?(?:council|police"
+        r"|housing|solicitors?|court|landlord|school|hospital|doctor|gp|bank|dwp|jobcentre))",
+    ),
+    blockers=(NEGATION, SELF, SELF_REPORT, AUTHORITY),
+)
+
+EMAILS = _rule(
+    "emails",
+    "emails sent to the resident",
+    (r"e-?mails?", rf"e-?mail(?:ed|ing) (?:{_VICTIM}|my)", r"inbox"),
+    blockers=(NEGATION, SELF, SELF_REPORT, AUTHORITY),
+)
+
+MESSAGES = _rule(
+    "messages",
+    "texts, WhatsApp and other direct messages",
+    (
+        r"texts?(?! book)|texted|texting|txts?|sms|whats ?app(?:ed|s)?|imessages?|messaged"
+        r"|messaging|messages?|messenger|voice ?notes?|voice messages?|dms?|dm'?d"
+        r"|direct messages?",
+    ),
+    blockers=(NEGATION, SELF, SELF_REPORT, AUTHORITY),
+)
+
+VISITS = _rule(
+    "visits",
+    "coming to the resident's door or home",
+    (
+        r"came (?:to|round to|up to|over to|back to|to knock on) (?:my|our|the) (?:front |back )?"
+        r"(?:door|house|flat|home|address|gate|doorstep)",
+        r"(?:came|come|comes|coming) round(?! the corner)",
+        # Kicking the door (sample 1) is damage, not a visit; knocking or banging on it is.
+        r"(?:knock|knocked|knocking|knocks|banged|banging|bang|bangs|hammered|hammering|pounding"
+        r"|pounded|thumping|thumped|tapping|tapped|kept knocking) (?:on|at) (?:my|our|the) "
+        r"(?:front |back |bedroom |kitchen |living room )?(?:door|windows?)",
+        r"(?:rang|ringing|rings|ring|pressed|pressing|kept ringing) (?:on )?(?:my|our|the) "
+        r"(?:door ?bell|bell|buzzer|intercom)",
+        r"door ?bell (?:rang|ringing|went|kept ringing|going)",
+        r"at (?:my|our|the) (?:front |back )?door(?! frame)",
+        r"on (?:my|our|the) (?:front )?doorstep",
+        r"turned up at (?:my|our) (?:house|flat|home|door|front door|address)",
+        r"(?:trying|tried|tries) to (?:get in|break in|force (?:his|her|their|the|my) way in"
+        r"|kick (?:the|my|our) (?:front |back )?door (?:in|down))",
+        r"(?:was|were|came|walked|climbed|got|been) (?:over the fence )?(?:in|into) (?:my|our) "
+        r"(?:back |front )?(?:garden|yard|house|flat|hallway|porch)",
+        r"trespass\w*",
+    ),
+    blockers=(NEGATION, SELF, IRREALIS, AUTHORITY, HIRED),
+)
+
+STALKING = _rule(
+    "stalking",
+    "following, waiting for or watching the resident at home, work or elsewhere",
+    (
+        r"stalk(?:ed|ing|er|s)?",
+        # Following someone "on Instagram" is online, not stalking in person.
+        rf"follow(?:ed|ing|s)? {_VICTIM}(?! on (?:facebook|instagram|twitter|tiktok|snapchat"
+        r"|social))",
+        r"(?:walked|walking|walks|stayed|cycling|driving|drove) (?:right )?behind (?:me|us)",
+        r"(?:was|were|been|is|are|stood|standing|sat|sitting|lurking|loitering|hanging around"
+        r"|hanging about|hiding|waited|waiting|hung around|parked|parked up) (?:for (?:me|us) )?"
+        rf"(?:outside|near|by|across from|opposite|over the road from|at the end of) (?:my|our) "
+        rf"(?:\w+ )?{_PLACE}",
+        # Waiting at the bus stop is stalking when he waits, not when the resident does
+        # (SELF blocks "I was waiting").
+        r"(?:wait|waited|waiting) (?:for (?:me|us)|(?:on|in|at|by|near|outside|round|around"
+        r"|behind) (?:the|my|our) \w+)",
+        r"(?:lying|lay|laying) in wait",
+        r"(?:sat|sitting) (?:outside|in (?:his|her|their|a|the) (?:\w+ )?(?:car|van) (?:outside"
+        r"|opposite|across|near|by|watching))",
+        # "watching from his window" is not stalking (sample 4); watching the resident's home,
+        # or the resident for a long time, is.
+        r"watch(?:ed|ing|es)? (?:my|our) (?:\w+ )?(?:house|home|flat|property|door|windows?"
+        r"|every move|movements|comings and goings)",
+        r"watch(?:ed|ing|es)? (?:me|us) (?:for (?:hours|ages|a long time)|all (?:day|night"
+        r"|the time)|from (?:his|her|their|a|the) (?:\w+ )?(?:car|van)|through|come|go|leave"
+        r"|arrive|constantly|every)",
+        r"(?:staring|stared|peering|peered|looking|looked) (?:in|into|through) (?:my|our) "
+        r"(?:\w+ )?windows?",
+        r"(?:keeps?|kept) (?:turning up|appearing|showing up|popping up)",
+        r"turned up at (?:my|our) (?:work|workplace|office|kids'? school|school|gym|mum's"
+        r"|college|place of work)",
+        r"(?:drove|driving|drives|walked|walking|walks) (?:past|up and down|slowly past) "
+        r"(?:my|our) (?:house|home|flat|road|street)(?: (?:again|slowly|repeatedly|several"
+        r"|\w+ times|\d+))?",
+        r"got on the same (?:bus|train|tram)",
+        r"(?:tracker|tracking device|gps tracker|air ?tag) (?:on|in|under)|tracking (?:me|my)",
+        r"(?:filming|filmed|photographing|photographed|recording|recorded|taking (?:photos"
+        r"|pictures|videos|pics) of|took (?:photos|pictures|videos|pics) of) "
+        rf"(?:me|us|my (?:house|home|flat|car|visitors|{_PERSON_NOUN}))",
+    ),
+    blockers=(NEGATION, SELF, IRREALIS, HIRED, AUTHORITY),
+)
+
+
+_SHOUT = r"(?:shout|shouted|shouting|shouts|scream|screamed|screaming|yell|yelled|yelling)"
+
+VERBAL_ABUSE = _rule(
+    "verbal_abuse",
+    "shouting at, swearing at or calling the resident names",
+    (
+        rf"(?:{_SHOUT}|hurled|hurling) (?:\w+ )?(?:abuse|obscenities|insults|names|slurs)",
+        # Sample 13: people shouting in their own garden is noise; shouting AT someone is abuse.
+        rf"(?:{_SHOUT}|swore|swearing|sworn|swear|swears|cursing|cursed|effing and blinding) "
+        rf"(?:at|to|towards) {_VICTIM}",
+        rf"{_SHOUT} (?:out )?(?:that|how) (?:i|we|my|me)",
+        rf'{_SHOUT} "[^"]{{1,120}}" (?:at|to) {_VICTIM}',
+        rf"{_SHOUT} (?:\w+ ){{1,5}}?at {_VICTIM}",
+        rf"call(?:ed|ing|s)? {_VICTIM} (?:a |an )?(?:names|all sorts|all the names|every name"
+        rf"|(?:{_ABUSIVE_ADJ} ){{0,3}}{_NAME})",
+        rf"call(?:ed|ing|s)? {_VICTIM} (?:a|an) (?:\w+ ){{0,2}}(?:{_NAME}|{_NATION})",
+        r"name[- ]?calling",
+        rf"you(?:'re| are| r)? (?:a |an )?(?:{_ABUSIVE_ADJ} ){{0,3}}{_NAME}",
+        r"verbal(?:ly)? (?:abuse[ds]?|abusive|assault\w*|attack\w*)",
+        r"(?:gave (?:me|us)|giving (?:me|us)|received|torrent of|mouthful of|stream of|foul"
+        r"|racist|homophobic|sexist|disablist|transphobic|verbal) abuse",
+        r"abusive (?:language|comments|remarks|names|words)|abused (?:me|us) verbally|obscenities",
+        rf"(?:insulted|insulting|mocked|mocking|taunted|taunting|jeered at|ridiculed|humiliated"
+        rf"|belittled) {_VICTIM}",
+        rf"told {_VICTIM} to (?:fuck|f\*+k?|f|eff|piss|sod) off",
+        r"(?:fuck|f\*+k?|eff|piss|sod) off (?:you|ya|u)",
+        r"(?:sexual|lewd|crude|rude|vile|nasty|disgusting|derogatory|offensive) (?:comments"
+        r"|remarks|names)",
+        r"wolf[- ]?whistl\w+",
+    ),
+    blockers=(NEGATION, SELF, ONLINE_CONTEXT),
+)
+
+_PLATFORM = (
+    r"facebook|face book|fb|instagram|insta|tik ?tok|snap ?chat|twitter|youtube|reddit|nextdoor"
+    r"|telegram|social media|whats ?app group|group chat|online|internet"
+)
+
+ONLINE_ABUSE = _rule(
+    "online_abuse",
+    "abuse on social media or elsewhere online",
+    (
+        _PLATFORM,
+        r"tweet(?:ed|s|ing)?",
+        r"posted (?:(?:a|an|another|some|loads of|more|two|three|several) )?(?:photos?|pictures?"
+        r"|pics?|videos?|clips?|comments?|status|statuses|posts?|memes?|lies|rumou?rs"
+        r"|screenshots?|my|about (?:me|us|my)|online|on (?:his|her|their|the|a|my) (?:page"
+        r"|profile|story|stories|group|wall|account|status))",
+        r"put (?:up )?(?:a )?post|(?:a|his|her|their) post (?:on|about|saying|calling)",
+        r"comment(?:s|ed)? (?:on|under) (?:the|his|her|my|a) (?:post|photo|picture|video|status"
+        r"|page)",
+        r"fake (?:account|profile|page)s?|troll(?:ing|ed|s)?|cyber ?-?bull(?:ying|ied)",
+        r"tagged (?:me|us|my)|shared (?:a |my |the |our )?(?:photo|picture|post|video|address)",
+        r"doxx?(?:ed|ing)|live ?stream(?:ed|ing)?",
+    ),
+    blockers=(NEGATION, REPORTED),
+)
+
+# What turns a threat into a threat of violence. Base forms only, so "he'd kicked" does not
+# read as "he would kick".
+_VIOLENT = _alt(
+    # "kick my head in" (sample 5) is a threat, not damage and not (yet) violence.
+    r"(?:kick|smash|cave|knock|bash|punch) (?:\w+ )?(?:head|face|teeth|brains?) in|",
+    r"(?:kill|murder|stab|shoot|strangle|batter|rape|knife|glass|bottle|acid|torch|firebomb"
+    r"|petrol bomb|slice|slit|cut|slash|hurt|hit|punch|kick|slap|beat|smash|burn|knock|deck"
+    rf"|chin|leather|bash|attack|jump|finish|end) (?:{_VICTIM}|you|ya|u"
+    rf"|your (?:\w+ )?(?:{_BODY}|{_PERSON_NOUN}))",
+    r"|(?:kick|beat|knock) (?:the )?(?:shit|crap|hell|fuck|living daylights) out of",
+    r"|break (?:your|my|his|her|their) (?:\w+ )?(?:legs?|neck|arms?|jaw|nose|face)",
+    r"|(?:rip|tear) (?:your|my|his|her) (?:\w+ )?(?:head|face|throat) (?:off|out)",
+    r"|do (?:you|ya|u|me|us|him|her|them) in|sort (?:you|ya|u|me|us|him|her|them) out",
+    r"|(?:kill|poison|hurt|stab|shoot) (?:my|your|our|his|her) (?:\w+ )?(?:dogs?|cats?|pets?)",
+    r"|get (?:you|ya|u|me|us)(?! (?:a|an|some|the|to|back|out|evicted|kicked|thrown|sacked)\b)",
+    r"|have (?:you|ya|u|me|us) (?:done|killed|sorted|seen to|done in)",
+    r"|come (?:for|after) (?:you|ya|u|me|us|my|your)",
+    r"|(?:set fire to|burn|torch|firebomb) (?:\w+ ){0,3}(?:house|flat|home|car|door)(?: down)?",
+    r"|burn (?:\w+ ){0,3}down|petrol (?:through|in) (?:your|my|the) letter ?box",
+)
+
+# "said he would", "I'll", "threatened to": what comes next has not happened yet.
+_FUTURE = (
+    r"(?:(?:said|says|saying|told \w+|telling \w+|shouted|shouting|screamed|yelled|warned"
+    r"|texted|messaged|wrote) (?:that )?(?:\w+ ){0,2}?)?(?:\w+'ll|ill|will|would|going to|gonna"
+    r"|threatened to|threatening to|threatens to|threaten to|wants? to|wanted to|promised to"
+    r"|vowed to|swore to)(?: \w+){0,3}?"
+)
+
+THREATS = _rule(
+    "threats",
+    "threats, threatening gestures and brandished weapons",
+    (
+        r"threat(?:s|ened|ening|ens|en)?|intimidat(?:e|ed|ing|ion)|menacing",
+        r"i know where you live|(?:just )?you wait|(?:your|ur) days are numbered",
+        r"(?:you(?:'ll|ll| will)|you're going to|youre going to|you are going to) (?:\w+ )?"
+        r"(?:regret|be sorry|pay for)",
+        r"make (?:your|ur|my|our) life (?:a )?(?:hell|misery)",
+        r"(?:said|told \w+|warned \w+) (?:that )?(?:i|we|you)(?:'d|'ll| would| will|d|ll) "
+        r"(?:\w+ )?regret",
+        r"get (?:you|ya|u|me|us) (?:evicted|kicked out|thrown out|sacked)",
+        r"you won't be (?:here|around|living here) (?:long|much longer|for long)",
+        # Threats to property are threats, but not of violence (burning is: see _VIOLENT).
+        rf"{_FUTURE} (?:smash|wreck|trash|damage|key|slash|scratch|break|kick in|brick) (?:your"
+        r"|my|our|his|her|the) (?:\w+ )?(?:windows?|car|van|house|flat|home|door|tyres?|bike"
+        r"|garden|fence|property)",
+    ),
+    urgent=(
+        # "said he would kick my head in", "I'll kill you", "threatened to stab me". The police
+        # saying they "would call" is no threat: a violent verb is required.
+        rf"{_FUTURE} {_VIOLENT}",
+        r"(?:you(?:'re| are|re)|ur) (?:so |fucking |fkn )?(?:dead|a dead (?:man|woman|person))",
+        r"dead (?:man|woman) walking|watch your back|sleep with one eye open|death threats?",
+        r"you(?:'re| are|re)? (?:going to|gonna|will|'ll|ll) (?:die|get (?:it|hurt|stabbed|done))",
+        # Sample 23: "you'll get what's coming to you" is a threat of violence.
+        r"(?:you(?:'ll|ll| will)|you're going to|youre going to|you are going to) get"
+        r" what(?:'s| is|s) coming|what(?:'s| is|s) coming to (?:you|ya|u)",
+        r"threat(?:s|ened|ening)? (?:to|of) (?:kill|murder|stab|violence|burn|hurt|shoot)",
+        r"threatened (?:my|our|his|her) (?:life|lives)",
+        # Gestures: "made a cutting sign across his throat".
+        r"(?:cutting|slitting|slit|cut|throat[- ]?cutting|throat[- ]?slitting) (?:\w+ )?(?:sign"
+        r"|gesture|motion|movement)",
+        r"(?:finger|hand|thumb)s? (?:across|along) (?:his|her|their|my) (?:own )?(?:throat|neck)",
+        r"(?:gun|shooting|pistol) (?:sign|gesture|motion)",
+        r"(?:mimed|mimicked|pretended to|pretending to) (?:shoot|stab|slit|cut|shooting|stabbing)",
+        # A weapon shown to the resident is a threat (and urgent) even when nobody is hurt.
+        r"(?:waving|waved|brandish\w*|wield\w*|pulled out|produced|flashed|pointed|pointing"
+        rf"|holding|held|came at {_VICTIM} with|went for {_VICTIM} with|threatened {_VICTIM}"
+        rf" with) (?:a|an|his|her|their|the|some|two|this) (?:\w+ ){{0,2}}?{_WEAPON_OBJECT}",
+        r"(?:stood|standing|waiting|waited|stood there|came out|outside|on the landing|at the door)"
+        rf" with (?:a|an|his|her|their) (?:\w+ ){{0,2}}?{_WEAPON_OBJECT}",
+        # "said he'd kill me". A bare "he'd" is left out: "he'd kicked" is the past.
+        r"(?:said|told \w+|saying|warned|threatened|shouted|screamed) (?:that )?(?:\w+ ){0,2}?"
+        rf"\w+'d(?: \w+){{0,3}}? {_VIOLENT}",
+    ),
+    urgent_kind="threat of violence",
+    blockers=(NEGATION, SELF),
+)
+
+_DAMAGE_VERB = _alt(
+    r"smashed|smashing|broke|broken|breaking|damaged|damaging|scratched|scratching|keyed|dented"
+    r"|kicked|kicking|hit|punched|thumped|whacked|booted|slashed|punctured|let down|sprayed"
+    r"|spray-painted|spray painted|painted"
+    r"|egged|ripped(?: up| out| off)?|pulled (?:up|down|out|off)|snapped|cracked|vandalised"
+    r"|vandalized|wrecked|trashed|bent|cut(?: down| through)?|uprooted|trampled|stamped on"
+    r"|poured|destroyed|knocked (?:over|down)|tipped (?:over|out)|superglued|glued|tampered with"
+    r"|graffitied|put (?:a \w+ )?through|threw (?:\w+ ){0,3}?(?:at|through|over|onto|on)"
+    r"|thrown (?:at|through|over|onto|on)"
+)
+_DAMAGE_PP = _alt(
+    r"smashed(?: in)?|broken(?: into)?|damaged|scratched|keyed|dented|kicked (?:in|down)|slashed"
+    r"|punctured|let down|deflated|sprayed|spray-painted|painted|egged|ripped(?: up| out| off)?"
+    r"|pulled (?:up|down|out|off)|snapped|cracked|vandalised|vandalized|wrecked|trashed|bent|cut"
+    r"|uprooted|destroyed|knocked (?:over|down)|tipped (?:over|out)|superglued|glued"
+    r"|tampered with|put (?:through|in)|graffitied|covered in \w+|smeared with \w+"
+)
+
+PROPERTY_DAMAGE = _rule(
+    "property_damage",
+    "damage to the resident's home, car or belongings",
+    (
+        rf"{_DAMAGE_VERB} {_DET}{_PROPERTY}",
+        rf"{_PROPERTY} (?:(?:was|were|had been|has been|have been|got|is|are|been|all|both|had"
+        rf"|have) )?(?:(?:all|both|badly|completely|deliberately) )?{_DAMAGE_PP}",
+        # "'GRASS' scratched on the bonnet" (sample 9), "kicked our fence panel in" (sample 16).
+        r"(?:scratched|sprayed|painted|written|drawn|carved|etched|daubed) (?:\w+ ){0,3}?(?:on"
+        rf"|into|onto|in|across|along|down|over|all over) {_DET}{_PROPERTY}",
+        rf"kicked {_DET}(?:\w+ )?{_PROPERTY} (?:in|down)",
+        rf"let {_DET}(?:tyres?|tires?) (?:down|out)",
+        r"(?:dog poo|dog mess|dog muck|dog dirt|poo|excrement|faeces|urine|rubbish|bleach|paint"
+        r"|oil|glue|superglue|eggs?) (?:\w+ ){0,2}?(?:through|on|over|in|into|onto|all over"
+        rf"|smeared on) {_DET}{_PROPERTY}",
+        r"graffiti|criminal damage|caused damage",
+        rf"damage (?:to|on) {_DET}{_PROPERTY}",
+        r"scratch(?:es)? (?:down|on|along|across|in|to|all over)|dents? (?:in|on)",
+        r"eggs? (?:thrown|all over|on|at|smashed)",
+        r"(?:bricks?|stones?|rocks?|eggs|paint|bottles?|paving slabs?) (?:through|at|over|on) "
+        rf"{_DET}{_PROPERTY}",
+        r"(?:glass|windows?) (?:smashing|breaking|shattering|shattered)",
+        r"(?:smashing|breaking|shattering) (?:of )?glass",
+    ),
+    # Arson endangers whoever is inside or next door, so it is urgent with nobody hurt yet.
+    urgent=(
+        r"set fire to|set (?:\w+ ){0,3}(?:alight|on fire)|(?:was|were|had been|been) (?:set )?"
+        r"(?:alight|on fire)",
+        r"arson|burnt (?:out|down)|burned (?:out|down)|torched|petrol bomb(?:ed)?"
+        r"|fire ?bomb(?:ed)?|molotov",
+        r"(?:lit|burning) (?:\w+ ){0,2}(?:rags?|paper|fireworks?) (?:through|into)",
+        r"fireworks? (?:through|into) (?:my|our|the) (?:front )?(?:door|letter ?box)",
+        r"(?:poured|pouring|put|pushed) (?:petrol|fuel|lighter fluid)",
+    ),
+    urgent_kind="fire",
+    blockers=(NEGATION, IRREALIS, SELF),
+)
+
+VIOLENCE = _rule(
+    "violence",
+    "bodily harm or physical contact against the resident or their family",
+    (),
+    urgent=(
+        r"(?:punched|hit|kicked|slapped|pushed|shoved|headbutted|head-butted|head butted"
+        r"|strangled|choked|throttled|grabbed|assaulted|attacked|beat|beaten|battered|bit|bitten"
+        r"|stabbed|slashed|cut|elbowed|kneed|tripped|stamped on|jumped on|jumped|dragged|pinned"
+        r"|thumped|smacked|whacked|belted|decked|floored|knocked|wrestled|scratched|glassed"
+        r"|bottled|shot|shot at|tasered|mugged|barged|barged into|rugby tackled|tackled|hurt"
+        r"|injured|punching|hitting|kicking|slapping|pushing|shoving|strangling|choking"
+        rf"|attacking|beating|grabbing|dragging|hurting) {_VICTIM}",
+        # Sample 18: "spat at my feet" is contempt, not violence (_VICTIM has no feet); spitting
+        # on or at a person is violence.
+        rf"(?:spat|spit|spitting|spits) (?:at|on|in|into|onto) {_VICTIM}",
+        rf"threw (?:\w+ ){{0,4}}?(?:at|over) {_VICTIM}",
+        # An attempted blow is an assault even when it misses.
+        rf"(?:swung|swinging|lunged|lunging|lashed out|ran) (?:\w+ ){{0,2}}?at {_VICTIM}",
+        rf"(?:went|came) for {_VICTIM}(?! with)",
+        r"(?:thrown|poured|tipped|sprayed|squirted) (?:\w+ ){0,3}?(?:at|over|in|into|on) "
+        rf"{_VICTIM}",
+        rf"(?:i|we|my (?:\w+ )?{_PERSON_NOUN}) (?:was|were|got|had been|have been|has been"
+        r"|then got) (?:then |also |again |badly |physically |violently |repeatedly |actually )?"
+        r"(?:punched|hit|kicked|slapped|pushed|shoved|headbutted|strangled|assaulted|attacked"
+        r"|beaten|beaten up|battered|bitten|stabbed|knocked (?:down|over|out)|glassed|bottled"
+        r"|spat (?:at|on)|jumped|mugged|grabbed|shot)",
+        # "nobody was hurt", "I wasn't hurt": NEGATION cancels these.
+        r"(?:was|were|got|been) (?:badly |seriously |slightly )?(?:hurt|injured)",
+        r"(?:physical(?:ly)?|sexual(?:ly)?) (?:assault\w*|attack\w*|violen\w*|abused?)",
+        r"assault(?:ed)?|beat (?:me|us|him|her|them) up",
+        rf"set (?:his|her|their|the|a) dogs? on {_VICTIM}",
+        r"(?:put|had) (?:his|her|their) hands? (?:round|around|on) (?:my|his|her) (?:neck|throat)",
+        r"pulled (?:my|her|his) hair",
+        r"pulled (?:off )?(?:my|her) (?:hijab|headscarf|head scarf|turban|niqab|wig)",
+        r"black eye|split lip|bloody nose|broken (?:nose|jaw|arm|rib|ribs|wrist|finger|leg|tooth"
+        r"|teeth)|bruises|bruised|bruising|bleeding|concussion|stitches|injur(?:y|ies)",
+    ),
+    urgent_kind="violence",
+    blockers=(NEGATION, IRREALIS, SELF),
+)
+
+
+HATE = _rule(
+    "hate",
+    "abuse based on ethnicity, nationality, religion, disability, sexual orientation or gender "
+    "identity",
+    (
+        r"racis[mt]\w*|racial(?:ly)?|homophob\w*|transphob\w*|biphob\w*|islamophob\w*"
+        r"|anti-? ?semit\w*|sectarian|xenophob\w*|hate (?:crime|incident)s?|disablist|ableist"
+        r"|bigot\w*|nazi|swastikas?|heil hitler|sieg heil|kkk|white power",
+        _SLUR,
+        rf"{_NATION} (?:{_ABUSIVE_ADJ} )?(?:scum|bastards?|bitch(?:es)?|cows?|cunts?|c\*+t|rats?"
+        r"|vermin|pigs?|dogs?|filth|twats?|pricks?|wankers?|slags?|whores?|freaks?|trash|rubbish"
+        r"|parasites?|scroungers?|cockroaches|monkeys?|apes?|savages?|animals?)",
+        r"you(?:'re| are|re)? (?:a )?(?:fucking |fkn |little |stupid |bloody )?(?:gay|queer"
+        r"|lesbian|lezza)",
+        rf"(?:dirty|filthy|fucking|fkn|f\*+ing|stupid|bloody|smelly|thieving) {_NATION}",
+        r"go back to (?:poland|romania|lithuania|latvia|bulgaria|albania|africa|pakistan|india"
+        r"|bangladesh|jamaica|china|syria|iraq|iran|afghanistan|somalia|nigeria|turkey|russia"
+        r"|ukraine|ireland|scotland|wales|europe|the jungle)",
+        r"go back to (?:your|ur|yer|my|our|their) (?:own )?(?:country|countries)"
+        r"|(?:your|ur|yer) own country",
+        r"(?:go )?back (?:to )?where (?:you|ya|u|they) (?:came|come|belong) from",
+        r"send (?:you|u|ya|them) (?:all )?back|this is (?:my|our) country",
+        r"(?:get|go) (?:out of|back to) (?:my|our|this) country",
+        # "go home" is hate only when shouted at someone: straight after a quote or a comma
+        # ('"you Polish scum, go home"', sample 18), never "he told me to go home".
+        r'"go (?:back )?home|, go (?:back )?home|go (?:back )?home (?:you|ya|u)',
+        r"(?:monkey|ape|chimp) (?:noises|sounds|gestures|chants)|(?:nazi|hitler) salute",
+        r"because (?:i am|i'm|im|we are|we're|he is|she is|he's|she's|of (?:my|our|his|her)) "
+        r"(?:\w+ )?(?:black|asian|muslim|jewish|sikh|hindu|gay|lesbian|bisexual|trans"
+        r"|transgender|disabled|autistic|foreign|polish|race|religion|colour|skin|accent"
+        r"|sexuality|disability|nationality|ethnicity|wheelchair|hijab|headscarf|turban|faith)",
+        r"(?:about|mocking|mocked|mimicking|mimicked|imitating|imitated|laughing at|laughed at"
+        r"|making fun of|made fun of|comments about|remarks about) (?:my|our|his|her) (?:\w+ )?"
+        r"(?:race|religion|colour|skin|accent|sexuality|disability|nationality|ethnicity"
+        r"|wheelchair|walking stick|crutches|hearing aids?|limp|stammer|hijab|headscarf|turban"
+        r"|burka|burqa|niqab|kippah|yarmulke|gender|mosque|synagogue|faith|autism)",
+        r"pulled (?:off )?(?:my|her) (?:hijab|headscarf|head scarf|turban|niqab)",
+    ),
+    blockers=(NEGATION,),
+)
+
+UNWANTED_DELIVERIES = _rule(
+    "unwanted_deliveries",
+    "gifts, taxis, food or goods sent in the resident's name",
+    (
+        # Here the negation is the point ("that I had not ordered"), so it sits inside the term
+        # where NEGATION (which only looks before a hit) cannot cancel it.
+        # The resident is the subject here ("I had not ordered"), so it sits inside the term,
+        # out of reach of SELF.
+        r"(?:(?:i|we) )?(?:(?:had|have|has|did|do|does|was|were)(?:n'?t| not)|not|never) "
+        r"(?:ordered|order|booked|book|asked for|requested|arranged)",
+        r"(?:ordered|booked|sent|called out) (?:a |an |two |three |several |some |\w+ )?(?:taxis?"
+        r"|cabs?|pizzas?|takeaways?|ambulances?|undertakers?|locksmiths?|plumbers?|skips?"
+        r"|fire engines?) (?:to|for) (?:me|us|my|our)",
+        r"(?:booked|ordered|bought|purchased|sent|requested|arranged|placed) (?:\w+ ){0,3}?"
+        r"(?:in|under|using) (?:my|our) (?:name|address|details|card)",
+        r"unwanted (?:gifts?|presents?|deliveries|delivery|parcels?|packages?|flowers|taxis?"
+        r"|pizzas?|takeaways?|food|items|post|mail|catalogues?)",
+        r"(?:taxis?|cabs?|pizzas?|takeaways?|deliveries|couriers?|undertakers?|funeral directors?"
+        r"|locksmiths?|plumbers?|skips?|estate agents?|delivery drivers?) (?:\w+ )?(?:turned up"
+        r"|arrived|came|showed up|kept arriving|kept turning up|kept coming|pulled up) (?:for me"
+        r"|for us|at my|at our|at the door|one after another|in my name|saying)",
+        r"(?:left|sent|delivered) (?:me |us )?(?:a |some |more |another )?(?:bunch of )?"
+        r"(?:flowers|gifts?|presents?|chocolates|teddy bears?|teddies|parcels?|packages?)",
+        r"(?:flowers|gifts?|presents?|chocolates|teddy bears?|parcels?|packages?) (?:were |was "
+        r"|had been |have been )?(?:left|sent|delivered) (?:to me|for me|on my|at my|outside my)",
+        r"signed (?:me|us) up (?:to|for)",
+    ),
+    blockers=(NEGATION, SELF),
+)
+
+# Drilling and hammering through the wall is noise; "hammering on my door" is a visit.
+_NOT_AT_DOOR = r"(?! (?:on|at) (?:my|our|the) (?:front |back )?(?:door|windows?))"
+
+# "He reported me to the council for noise" is a complaint about the resident, not noise.
+COMPLAINT = Blocker(
+    "a complaint about the resident",
+    re.compile(
+        r"\b(?:reported|accused|accusing|complained about|complaining about) (?:me|us|my|our)\b"
+    ),
+    words=8,
+    boundary=_SENTENCE_END,
+)
+
+NOISE = _rule(
+    "noise",
+    "noise nuisance: music, banging, parties, barking, DIY, shouting, vehicles",
+    (
+        r"loud(?:ly)? (?:\w+ )?(?:music|bass|noises?|banging|bangs?|voices|party|parties|tv"
+        r"|television|telly|radio|shouting|screaming|arguing|thumping|stereo|speakers?|crash"
+        r"|crashing|drilling|hammering|singing|laughing|talking|revving|exhausts?|engines?)",
+        rf"bang(?:ing|ed|s)?{_NOT_AT_DOOR}|hammering{_NOT_AT_DOOR}",
+        rf"(?:thumping|thudding|stamping|stomping|thuds|thumps){_NOT_AT_DOOR}",
+        r"music|bass(?:line)?|jumping up and down|drill(?:ing|s)?|bark(?:ing|ed|s)?|howling"
+        r"|yapping|rev(?:ving|ved|s)?|karaoke|stereos?|speakers?|sound ?systems?|blar(?:ing|ed"
+        r"|es)|full (?:blast|volume)|racket|din|fireworks?|car alarms?"
+        r"|vibrat(?:ing|ion|ions|ed|es)|(?:motor ?bikes?|scramblers?|quad ?bikes?|mopeds?"
+        r"|dirt bikes?)",
+        r"part(?<!third part)(?:y|ies|ying)(?! wall)",
+        # "monkey noises" are racist abuse (HATE), not a noise nuisance.
+        r"nois(?<!monkey nois)(?<!ape nois)(?<!chimp nois)(?:e|es|y)",
+        r"(?:tv|television|telly|radio) (?:on |was |turned )?(?:loud|blaring|(?:right )?up"
+        r"|full blast|at full volume)",
+        r"slamm(?:ing|ed) (?:of )?(?:doors|the door|his door|her door|their door|car doors"
+        r"|cupboards)|doors? slamm\w+",
+        r"screaming and shouting|shouting and (?:screaming|laughing|singing|arguing|cheering)",
+        r"(?:people|kids|children|voices|lads|youths|drunks|guests|teenagers|crowd|they were"
+        r"|were all|men|women) (?:\w+ )?(?:shouting|screaming|yelling|arguing|singing)"
+        r"(?! (?:abuse|at (?:me|us)|that))",
+        r"could hear (?:them|him|her|people|the neighbours|next door) (?:\w+ )?(?:arguing"
+        r"|shouting|screaming|rowing|fighting|banging|singing|partying)",
+        r"shaking (?:my|the|our) (?:\w+ )?(?:windows?|walls?|house|floor|ceiling|flat)",
+    ),
+    blockers=(NEGATION, COMPLAINT),
+)
+
+# --- urgency-only rules -----------------------------------------------------------------------
+
+WEAPON = _rule(
+    URGENT_ONLY,
+    "a weapon seen, carried or used",
+    (),
+    urgent=(
+        # A kitchen "knife block" or "knife and fork" is not a weapon.
+        r"knife(?! (?:block|drawer|rack|set|sharpener|and fork))|knives(?! (?:and forks|block"
+        r"|drawer))",
+        r"machetes?|swords?|samurai|blades?(?! of)|bladed|firearms?|pistols?|shotguns?|rifles?"
+        r"|revolvers?|crossbows?|tasers?|stun guns?|pepper spray|cs (?:spray|gas)"
+        r"|knuckle ?-?dusters?|acid(?! reflux| house| jazz)|ammonia|weapons?|baseball bats?"
+        r"|crowbars?",
+        r"gun(?<!nail gun)(?<!glue gun)(?<!water gun)(?<!staple gun)(?<!heat gun)(?<!spray gun)"
+        r"(?<!starting gun)s?",
+        # Everyday objects count only when aimed at a person: a brick through the windscreen of
+        # an empty car is damage, not immediate danger (sample 21).
+        r"(?:waving|waved|brandishing|brandished|wielding|wielded|armed with|swung|swinging"
+        rf"|came at {_VICTIM} with|went for {_VICTIM} with|threatened {_VICTIM} with"
+        rf"|hit {_VICTIM} with|attacked {_VICTIM} with|pulled out) (?:a|an|his|her|their|the"
+        rf"|some|two|this|that) (?:\w+ ){{0,2}}?{_WEAPON_OBJECT}",
+    ),
+    urgent_kind="weapon",
+)
+
+DANGER = _rule(
+    URGENT_ONLY,
+    "immediate danger: the person is there now, or is getting into the home",
+    (),
+    urgent=(
+        r"(?:outside|here|at (?:my|the) (?:front |back )?door|in (?:my|the|our) (?:garden|house"
+        r"|flat|building|hallway|stairwell)) (?:right )?now",
+        r"(?:is|are|'s|'re|s|re) still (?:outside|here|at (?:my|the) door|in the (?:garden"
+        r"|building))",
+        r"right now|as (?:i|we) (?:write|type|speak|am writing|am typing|am speaking)|as we speak",
+        r"(?:trying|tried|tries|try) to (?:get|break|force|kick|smash|barge|climb) (?:in|into"
+        r"|through|the door|my door|our door|down|(?:my|our|the) (?:front |back )?(?:door"
+        r"|window) (?:in|down|open))",
+        r"(?:kick|kicked|kicking|smash|smashed|smashing|force|forced|forcing|boot|booted|booting"
+        r"|barge|barged|break|broke|breaking) (?:my|our|the) (?:front |back |flat |bedroom "
+        r"|bathroom )?door (?:in|down|open)",
+        r"forced (?:his|her|their|a|its) way (?:in|into)|barged (?:in|into (?:my|our|the) "
+        r"(?:house|flat|home))|broken? into (?:my|our) (?:house|flat|home)",
+        r"(?:fear|feared|fearing|scared|frightened|afraid|terrified) for (?:my|our|his|her|their"
+        r"|the) (?:life|lives)",
+        r"locked (?:myself|ourselves|us|me) in|(?:hiding|hid) in (?:the|my|our) (?:bathroom"
+        r"|bedroom|toilet|kitchen)",
+        r"(?:couldn't|could not|couldnt|can't|cannot|cant) breathe|unconscious|out cold",
+    ),
+    urgent_kind="immediate danger",
+    blockers=(NEGATION, IRREALIS),
+)
+
+RULES: tuple[Rule, ...] = (
+    PHONE_CALLS,
+    LETTERS,
+    EMAILS,
+    MESSAGES,
+    VISITS,
+    STALKING,
+    VERBAL_ABUSE,
+    ONLINE_ABUSE,
+    THREATS,
+    PROPERTY_DAMAGE,
+    VIOLENCE,
+    HATE,
+    UNWANTED_DELIVERIES,
+    NOISE,
+    WEAPON,
+    DANGER,
+)
+
+# The location cell says where it happened. It only ever adds a channel ("Facebook group", "on
+# the phone"), never a visit or stalking: "outside my front door" is not a visit (sample 1).
+LOCATION_RULES: tuple[Rule, ...] = (
+    _rule("online_abuse", "the incident happened online", (_PLATFORM,)),
+    _rule("messages", "the incident was a message", (r"whats ?app|texts?|sms|messages?",)),
+    _rule("emails", "the incident was an email", (r"e-?mails?",)),
+    _rule("phone_calls", "the incident was a call", (r"(?:tele)?phone|landline|mobile|calls?",)),
+)
+
+# --- normalisation ----------------------------------------------------------------------------
+
+_TRANSLATE = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b\u02bc\u2032\u00b4`", "'")
+    | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')
+    | dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-")
+    | dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+)
+
+
+def normalise(text: str) -> str:
+    """Straight quotes and apostrophes, plain dashes, single spaces; case is kept."""
+    return " ".join(text.translate(_TRANSLATE).split())
+
+
+def _prepare(text: str) -> tuple[str, str]:
+    """(what the rules read, what reasons quote): the lower-cased and the cased normalised text.
+
+    Lower-casing a few characters (such as "İ") changes the length; quotes then come from the
+    lower-cased text so that match offsets still line up.
+    """
+    cased = normalise(text)
+    lowered = cased.lower()
+    return lowered, cased if len(lowered) == len(cased) else lowered
+
+
+# --- the result -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Categorisation:
+    """The categories of one incident, whether it is urgent, and why.
+
+    `categories` is in `CATEGORIES` order: `("other",)` when there was text but no rule fired,
+    `()` when there was no text. A reason reads 'category: "matched phrase"' or
+    'urgent: kind "matched phrase"'.
+    """
+
+    categories: tuple[str, ...]
+    urgent: bool
+    reasons: tuple[str, ...]
+
+
+_EMPTY = Categorisation(categories=(), urgent=False, reasons=())
+
+
+def _quote(cased: str, match: re.Match[str]) -> str:
+    phrase = cased[match.start() : match.end()]
+    if len(phrase) > _MAX_QUOTE_CHARS:
+        phrase = phrase[: _MAX_QUOTE_CHARS - 3].rstrip() + "..."
+    return f'"{phrase}"'
+
+
+def _scan(rule: Rule, text: _Text) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+    """The rule's first counted hit, and its first urgent hit."""
+    first: re.Match[str] | None = None
+    for match in rule._hits(text):
+        if first is None:
+            first = match
+        if rule.is_urgent(match):
+            return first, match
+        if rule.urgent_kind is None:
+            break
+    return first, None
+
+
+def categorise(description: str | None, *, location: str | None = None) -> Categorisation:
+    """Categorise one incident from its description, helped by its location cell."""
+    if description is None:
+        return _EMPTY
+    lowered, cased = _prepare(description)
+    if not lowered:
+        return _EMPTY
+    text = _Text(lowered)
+    found: dict[str, str] = {}  # category -> reason
+    urgent: dict[str, str] = {}  # urgent kind -> reason
+    for rule in RULES:
+        first, urgent_hit = _scan(rule, text)
+        if first is not None and rule.name != URGENT_ONLY:
+            found.setdefault(rule.name, f"{rule.name}: {_quote(cased, first)}")
+        if urgent_hit is not None and rule.urgent_kind is not None:
+            reason = f"urgent: {rule.urgent_kind} {_quote(cased, urgent_hit)}"
+            urgent.setdefault(rule.urgent_kind, reason)
+    if location is not None:
+        _add_location(location, found)
+    if not found:
+        found[OTHER] = f"{OTHER}: no category rule matched"
+    categories = tuple(name for name in CATEGORIES if name in found)
+    reasons = tuple(found[name] for name in categories) + tuple(urgent.values())
+    return Categorisation(categories=categories, urgent=bool(urgent), reasons=reasons)
+
+
+def _add_location(location: str, found: dict[str, str]) -> None:
+    """Add the channel categories the location names to `found` (category -> reason).
+
+    Name calling in an incident that happened online is online abuse, not verbal abuse
+    (sample 12), so an online location takes verbal abuse back out, and says so.
+    """
+    text, cased = _prepare(location)
+    for rule in LOCATION_RULES:
+        match = next(rule.hits(text), None)
+        if match is None:
+            continue
+        reason = f"{rule.name}: location {_quote(cased, match)}"
+        if rule.name == "online_abuse" and found.pop("verbal_abuse", None) is not None:
+            reason += " (name calling online is online abuse)"
+        found.setdefault(rule.name, reason)
