@@ -20,7 +20,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
+from typing import NamedTuple
 
 CATEGORIES: tuple[str, ...] = (
     "phone_calls",
@@ -178,13 +181,19 @@ class Blocker:
 
 
 class _Text:
-    """Normalised, lower-cased text being categorised; finds each kind of boundary only once."""
+    """Normalised, lower-cased text being categorised.
 
-    __slots__ = ("_cuts", "text")
+    It finds each kind of boundary only once, and cuts itself into start keys (see "where a term
+    can start" below) only once.
+    """
+
+    __slots__ = ("_cuts", "_keys", "_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._cuts: dict[re.Pattern[str], list[int]] = {}
+        self._keys: list[str] | None = None
+        self._starts: list[int] = []
 
     def before(self, start: int, words: int, boundary: re.Pattern[str]) -> str:
         """Up to `words` words before `start`, not reaching back past a `boundary`."""
@@ -194,6 +203,34 @@ class _Text:
         index = bisect.bisect_right(cuts, start)
         begin = max(cuts[index - 1] if index else 0, start - _LOOKBACK_CHARS)
         return " ".join(self.text[begin:start].split()[-words:])
+
+    def keys(self) -> list[str]:
+        """The start key of every place where a hit could start, in text order."""
+        if self._keys is None:
+            # split() with a group alternates [gap, key, gap, key, ..., gap]: a key starts where
+            # the text before it ends.
+            parts = _KEY.split(_DIGIT.sub("0", self.text))
+            self._keys = parts[1::2]
+            self._starts = list(accumulate(map(len, parts)))[::2]
+        return self._keys
+
+    def positions(self, key: str) -> list[int]:
+        """Where `key`, one of `keys()`, starts."""
+        keys = self.keys()
+        index = keys.index(key)
+        found = [self._starts[index]]
+        for _ in range(keys.count(key) - 1):
+            index = keys.index(key, index + 1)
+            found.append(self._starts[index])
+        return found
+
+    def run_start(self, end: int) -> int:
+        """Where the run of word characters that ends just before `end` starts."""
+        text = self.text
+        start = end
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):  # what \w matches
+            start -= 1
+        return start
 
 
 NEGATION = Blocker(
@@ -281,32 +318,338 @@ REPORTED = Blocker(
 )
 
 
+# --- where a term can start -------------------------------------------------------------------
+
+# Scanning every rule's whole alternation over every description is slow, and almost all of it
+# is wasted: a text holds a few dozen words, and each term can only start at a handful of them.
+# Every hit starts where a word starts (the patterns open with (?<!\w)), so it starts with the
+# first four characters of that word, the whole word when it is shorter ("me", "tv"), or a
+# punctuation mark ('"go home'): the hit's start key. `_start_keys` reads the start keys a term
+# can have off its source, once, at import. A text is cut into the same keys once per call
+# (`_Text.keys`), and each term is matched, anchored, only at the positions whose key it can
+# start with. Trying those positions left to right, the terms at one position in rule order, and
+# skipping whatever a hit covered, finds exactly the hits `Rule.pattern.finditer` finds; the
+# tests compare the two on every table row and on generated text.
+#
+# Digits fold to "0" on both sides, so `\d+ calls` starts with "0", "00", "000" or "0000". A term
+# may also start with a run of any word characters and then punctuation (`\w+'ll`): the run in
+# front of that punctuation is then a candidate. Any other opening (a bare `\w+`, `.`, a negated
+# class) cannot be indexed and is refused at import, so such a term fails loudly instead of being
+# skipped.
+
+_KEY_LENGTH = 4
+_KEY = re.compile(rf"((?<!\w)\w{{1,{_KEY_LENGTH}}}|[^\w ])")
+_DIGIT = re.compile(r"\d")
+_WORD_CHAR = re.compile(r"\w")
+# An open prefix standing for "a run of any word characters" (a real prefix is word characters).
+_RUN = r"\w+"
+# Structure of a regex source: escapes and classes are skipped whole, so what is left of "(", ")"
+# and "|" is syntax.
+_STRUCTURE = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|[()|]", re.DOTALL)
+_QUANTIFIER = re.compile(r"([?*+])|\{(\d*)(,?)(\d*)\}")
+_LOOKAROUNDS = ("(?=", "(?!", "(?<=", "(?<!")
+_WORD_ENDS = r"(?!\w)"
+_MAX_OPEN = 4096
+
+
+class UnindexableTermError(ValueError):
+    """A rule term whose possible start keys cannot be listed (see "where a term can start")."""
+
+
+@dataclass(frozen=True)
+class _Starts:
+    """How a term's hits can start: at one of `keys`, or on the run just before a `runs_before`."""
+
+    keys: frozenset[str]
+    runs_before: frozenset[str]
+
+
+class _Atom(NamedTuple):
+    """One step of a term's source."""
+
+    kind: str  # "chars", "group" (with its alternatives' spans), "word end" (?!\w) or "nothing"
+    chars: frozenset[str] = frozenset()
+    any_word: bool = False  # besides `chars`, any word character
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+_NOTHING = _Atom("nothing")
+
+
+def _start_keys(term: str) -> _Starts:
+    """Every start key a hit of `(?<!\\w)(?:term)(?!\\w)` can have."""
+    return _StartKeys(term).derive()
+
+
+class _StartKeys:
+    """Walks a term's source from its start until every path has spelt out its start key.
+
+    The state is the set of open prefixes: word characters read so far on some path, fewer than
+    `_KEY_LENGTH` of them. A prefix closes into a key at four characters, or when a non-word
+    character or a word end follows. Only the opening of a term is read; groups are skipped using
+    `_STRUCTURE`, so the long vocabulary further in costs almost nothing.
+    """
+
+    def __init__(self, term: str) -> None:
+        self.term = term
+        self.keys: set[str] = set()
+        self.runs_before: set[str] = set()
+        self.closes: dict[int, int] = {}
+        self.bars: dict[int, list[int]] = {-1: []}
+        self.class_ends: dict[int, int] = {}
+        stack = [-1]
+        for token in _STRUCTURE.finditer(term):
+            char, at = token.group()[0], token.start()
+            if char == "(":
+                stack.append(at)
+                self.bars[at] = []
+            elif char == ")" and len(stack) > 1:
+                self.closes[stack.pop()] = at
+            elif char == "|":
+                self.bars[stack[-1]].append(at)
+            elif char == "[":
+                self.class_ends[at] = token.end()
+            elif char == ")":
+                raise self.error("unbalanced ')'")
+        if len(stack) > 1:
+            raise self.error("unbalanced '('")
+
+    def error(self, why: str) -> UnindexableTermError:
+        return UnindexableTermError(f"cannot list where {self.term[:60]!r} starts: {why}")
+
+    def derive(self) -> _Starts:
+        for prefix in self.walk(self.group(-1, 0, len(self.term)), {""}):
+            if prefix in ("", _RUN):
+                raise self.error("it can match no word, or any word")
+            self.keys.add(prefix)
+        return _Starts(frozenset(self.keys), frozenset(self.runs_before))
+
+    def group(self, opening: int, body: int, close: int) -> _Atom:
+        """The group opening at `opening` (-1: the whole term), its body `body` to `close`."""
+        bars = self.bars[opening]
+        starts = [body, *(bar + 1 for bar in bars)]
+        return _Atom("group", spans=tuple(zip(starts, [*bars, close], strict=True)))
+
+    def walk(self, atom: _Atom, open_: set[str]) -> set[str]:
+        """The open prefixes after `atom`, from those before it."""
+        if atom.kind == "chars":
+            return self.step(open_, atom.chars, atom.any_word)
+        if atom.kind == "group":
+            after: set[str] = set()
+            for start, end in atom.spans:
+                after |= self.sequence(start, end, set(open_))
+            return after
+        if atom.kind == "word end":
+            for prefix in open_ - {"", _RUN}:
+                self.keys.add(prefix)
+            return open_ & {"", _RUN}
+        return open_
+
+    def sequence(self, at: int, end: int, open_: set[str]) -> set[str]:
+        while at < end and open_:
+            atom, after = self.atom(at)
+            low, high, after = self.quantifier(after)
+            if (low, high) == (1, 1):
+                open_ = self.walk(atom, open_)
+            else:
+                open_ = self.repeat(atom, open_, low, high)
+            if len(open_) > _MAX_OPEN:
+                raise self.error("too many openings")
+            at = after
+        return open_
+
+    def atom(self, at: int) -> tuple[_Atom, int]:
+        """The step that starts at `at`, and where it ends."""
+        term = self.term
+        char = term[at]
+        if char == "(":
+            close = self.closes[at]
+            if term.startswith(_LOOKAROUNDS, at):
+                ends_word = term[at : close + 1] == _WORD_ENDS
+                return _Atom("word end") if ends_word else _NOTHING, close + 1
+            if term.startswith(("(?:", "(?>"), at):
+                body = at + 3
+            elif term.startswith("(?P<", at):
+                body = term.index(">", at) + 1
+            elif term.startswith("(?", at):
+                raise self.error(f"unsupported group {term[at : at + 4]!r}")
+            else:
+                body = at + 1
+            return self.group(at, body, close), close + 1
+        if char == "[":
+            end = self.class_ends[at]
+            return self.char_class(term[at + 1 : end - 1]), end
+        if char == "\\":
+            escaped = term[at + 1]
+            if escaped in "bBAZ":
+                return _NOTHING, at + 2
+            return self.escape(escaped), at + 2
+        if char in "^$":
+            return _NOTHING, at + 1
+        if char in ".*+?{})|":
+            raise self.error(f"unsupported {char!r}")
+        return _Atom("chars", frozenset(char)), at + 1
+
+    def escape(self, escaped: str) -> _Atom:
+        if escaped == "w":
+            return _Atom("chars", any_word=True)
+        if escaped == "d":
+            return _Atom("chars", frozenset("0"))
+        if escaped == "s":
+            return _Atom("chars", frozenset(" "))  # any space ends a word; no hit starts with one
+        if escaped.isalnum():
+            raise self.error(f"unsupported escape \\{escaped}")
+        return _Atom("chars", frozenset(escaped))
+
+    def char_class(self, body: str) -> _Atom:
+        if body.startswith("^"):
+            raise self.error("a negated class")
+        chars: set[str] = set()
+        any_word = False
+        at = 0
+        while at < len(body):
+            char = body[at]
+            if char == "\\":
+                escaped = self.escape(body[at + 1])
+                chars |= escaped.chars
+                any_word |= escaped.any_word
+                at += 2
+                if body[at : at + 1] == "-" and at + 1 < len(body):
+                    raise self.error("an unsupported range")
+                continue
+            if body[at + 1 : at + 2] == "-" and at + 2 < len(body):
+                last = body[at + 2]
+                if last == "\\" or ord(last) - ord(char) > 128:
+                    raise self.error("an unsupported range")
+                chars.update(map(chr, range(ord(char), ord(last) + 1)))
+                at += 3
+                continue
+            chars.add(char)
+            at += 1
+        return _Atom("chars", frozenset(chars), any_word)
+
+    def quantifier(self, at: int) -> tuple[int, int | None, int]:
+        """(least, most or None, end) of the repeat written at `at`; (1, 1, at) when there is none."""
+        found = _QUANTIFIER.match(self.term, at)
+        if found is None:
+            return 1, 1, at
+        symbol, low, comma, high = found.groups()
+        least: int
+        most: int | None
+        if symbol:
+            least, most = {"?": (0, 1), "*": (0, None), "+": (1, None)}[symbol]
+        elif not (low or comma):
+            raise self.error("a literal '{'")
+        else:
+            least = int(low) if low else 0
+            most = (int(high) if high else None) if comma else least
+        end = found.end()
+        if self.term[end : end + 1] in ("?", "+"):  # lazy or possessive: the same openings
+            end += 1
+        return least, most, end
+
+    def repeat(self, atom: _Atom, open_: set[str], least: int, most: int | None) -> set[str]:
+        after: set[str] = set()
+        count = 0
+        current = open_
+        while current:
+            if count >= least:
+                current = current - after  # a prefix seen before has nothing new to offer
+                if not current:
+                    break
+                after |= current
+            if count == most:
+                break
+            current = self.walk(atom, current)
+            count += 1
+        return after
+
+    def step(self, open_: set[str], chars: frozenset[str], any_word: bool) -> set[str]:
+        """Read one character that is one of `chars` (or, if `any_word`, any word character)."""
+        after: set[str] = set()
+        for prefix in open_:
+            if prefix == _RUN:
+                if any_word or any(_WORD_CHAR.match(char) for char in chars):
+                    after.add(_RUN)
+                for char in chars:
+                    if _WORD_CHAR.match(char):
+                        continue
+                    if char == " ":
+                        raise self.error("a run of any word characters before a space")
+                    self.runs_before.add(char)
+                continue
+            if any_word:
+                if prefix:
+                    raise self.error(f"any word character after {prefix!r}")
+                after.add(_RUN)
+            for char in chars:
+                if not _WORD_CHAR.match(char):
+                    if prefix:
+                        self.keys.add(prefix)
+                    elif char == " ":
+                        raise self.error("it can start with a space")
+                    else:
+                        self.keys.add(char)
+                    continue
+                longer = prefix + ("0" if _DIGIT.match(char) else char)
+                if len(longer) == _KEY_LENGTH:
+                    self.keys.add(longer)
+                else:
+                    after.add(longer)
+        return after
+
+
 # --- rules ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One named, explainable rule: a hit of `pattern` that none of `blockers` cancels.
+    """One named, explainable rule: a hit of one of its terms that none of `blockers` cancels.
 
-    `name` is the category the rule votes for, or `URGENT_ONLY`. When `urgent_kind` is set,
-    hits inside the pattern's `urgent` group (every hit, when there is no such group) make the
-    incident urgent, explained as `urgent_kind`.
+    `name` is the category the rule votes for, or `URGENT_ONLY`. When `urgent_kind` is set, hits
+    of the `urgent` terms (of any term, when there are none) make the incident urgent, explained
+    as `urgent_kind`. Terms are whole-word regexes (`pattern` is their alternation, `urgent` ones
+    first); each is compiled on its own the first time a text could hold a hit of it.
     """
 
     name: str
     description: str
-    pattern: re.Pattern[str]
+    terms: tuple[str, ...]
+    urgent: tuple[str, ...] = ()
     blockers: tuple[Blocker, ...] = ()
     urgent_kind: str | None = None
+    # Every term in the order `pattern` tries them, its start keys, and its compiled regex.
+    _sources: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _starts: tuple[_Starts, ...] = field(init=False, repr=False, compare=False)
+    _compiled: list[re.Pattern[str] | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        tried = self.urgent + self.terms
+        sources = tuple(
+            r"(?<!\w)" + ("(?P<urgent>" if index < len(self.urgent) else "(?:") + term + r")(?!\w)"
+            for index, term in enumerate(tried)
+        )
+        object.__setattr__(self, "_sources", sources)
+        object.__setattr__(self, "_starts", tuple(map(_start_keys, tried)))
+        object.__setattr__(self, "_compiled", [None] * len(tried))
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """All the terms as ONE whole-word alternation, `urgent` ones first in an `urgent` group."""
+        body = "|".join(self.terms)
+        if self.urgent:
+            body = "(?P<urgent>" + "|".join(self.urgent) + ")" + ("|" + body if body else "")
+        return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+
+    @cached_property
+    def _index(self) -> _Index:
+        return _Index((self,))
 
     def hits(self, text: str) -> Iterator[re.Match[str]]:
         """Every hit in normalised, lower-cased `text` that no blocker cancels."""
-        return self._hits(_Text(text))
-
-    def _hits(self, text: _Text) -> Iterator[re.Match[str]]:
-        for match in self.pattern.finditer(text.text):
-            if not any(blocker.blocks(text, match.start()) for blocker in self.blockers):
-                yield match
+        found = _Text(text)
+        candidates = self._index.candidates(found)[0]
+        return self._hits(found, candidates) if candidates else iter(())
 
     def check(self, text: str) -> bool:
         return next(self.hits(text), None) is not None
@@ -314,9 +657,37 @@ class Rule:
     def is_urgent(self, match: re.Match[str]) -> bool:
         if self.urgent_kind is None:
             return False
-        if "urgent" in self.pattern.groupindex:
-            return match.group("urgent") is not None
+        if self.urgent:
+            return "urgent" in match.re.groupindex and match.group("urgent") is not None
         return True
+
+    def _hits(self, text: _Text, candidates: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+        """The hits at `candidates` ((position, term) pairs) that no blocker cancels.
+
+        The same hits as `_scanned_hits`, which scans the whole text with `pattern`: a hit can
+        only start at a candidate, and among candidates at one position the earliest term wins,
+        as in the alternation.
+        """
+        candidates.sort()
+        resume = 0  # a hit covers the text up to here
+        for position, term in candidates:
+            if position < resume:
+                continue
+            pattern = self._compiled[term]
+            if pattern is None:
+                pattern = self._compiled[term] = re.compile(self._sources[term])
+            match = pattern.match(text.text, position)
+            if match is None:
+                continue
+            resume = match.end()
+            if not any(blocker.blocks(text, position) for blocker in self.blockers):
+                yield match
+
+    def _scanned_hits(self, text: _Text) -> Iterator[re.Match[str]]:
+        """The hits of `pattern` anywhere in the text that no blocker cancels (no index)."""
+        for match in self.pattern.finditer(text.text):
+            if not any(blocker.blocks(text, match.start()) for blocker in self.blockers):
+                yield match
 
 
 def _rule(
@@ -328,12 +699,41 @@ def _rule(
     urgent_kind: str | None = None,
     blockers: tuple[Blocker, ...] = (NEGATION,),
 ) -> Rule:
-    """Compile `terms` into one whole-word alternation; `urgent` terms come first, grouped."""
-    body = "|".join(terms)
-    if urgent:
-        body = "(?P<urgent>" + "|".join(urgent) + ")" + ("|" + body if body else "")
-    pattern = re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
-    return Rule(name, description, pattern, blockers, urgent_kind)
+    """A rule whose hits are whole-word matches of `terms`, or of `urgent` terms (tried first)."""
+    return Rule(name, description, terms, urgent, blockers, urgent_kind)
+
+
+class _Index:
+    """For each start key, which terms of which rules a hit starting with it could be."""
+
+    __slots__ = ("_keys", "_size", "_table")
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        table: dict[str, list[tuple[int, int, bool]]] = {}
+        for number, rule in enumerate(rules):
+            for term, starts in enumerate(rule._starts):
+                for key in starts.keys:
+                    table.setdefault(key, []).append((number, term, False))
+                for key in starts.runs_before:
+                    table.setdefault(key, []).append((number, term, True))
+        self._table = {key: tuple(entries) for key, entries in table.items()}
+        self._keys = frozenset(table)
+        self._size = len(rules)
+
+    def candidates(self, text: _Text) -> list[list[tuple[int, int]] | None]:
+        """For each rule, where in `text` (position, term) a hit could start, or None: nowhere."""
+        found: list[list[tuple[int, int]] | None] = [None] * self._size
+        for key in self._keys.intersection(text.keys()):
+            positions = text.positions(key)
+            for number, term, run_before in self._table[key]:
+                pairs = found[number]
+                if pairs is None:
+                    pairs = found[number] = []
+                if run_before:
+                    pairs.extend((text.run_start(position), term) for position in positions)
+                else:
+                    pairs.extend((position, term) for position in positions)
+        return found
 
 
 PHONE_CALLS = _rule(
@@ -904,6 +1304,9 @@ LOCATION_RULES: tuple[Rule, ...] = (
     _rule("phone_calls", "the incident was a call", (r"(?:tele)?phone|landline|mobile|calls?",)),
 )
 
+_RULE_INDEX = _Index(RULES)
+_LOCATION_INDEX = _Index(LOCATION_RULES)
+
 # --- normalisation ----------------------------------------------------------------------------
 
 _TRANSLATE = str.maketrans(
@@ -957,10 +1360,28 @@ def _quote(cased: str, match: re.Match[str]) -> str:
     return f'"{phrase}"'
 
 
-def _scan(rule: Rule, text: _Text) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+def _rule_hits(
+    rules: tuple[Rule, ...], index: _Index, text: _Text, indexed: bool
+) -> Iterator[tuple[Rule, Iterator[re.Match[str]]]]:
+    """Each rule that may have a hit in `text`, in order, with its hits.
+
+    `indexed=False` scans every rule's whole alternation instead, as the index must reproduce.
+    """
+    if not indexed:
+        for rule in rules:
+            yield rule, rule._scanned_hits(text)
+        return
+    for rule, candidates in zip(rules, index.candidates(text), strict=True):
+        if candidates:
+            yield rule, rule._hits(text, candidates)
+
+
+def _scan(
+    rule: Rule, hits: Iterator[re.Match[str]]
+) -> tuple[re.Match[str] | None, re.Match[str] | None]:
     """The rule's first counted hit, and its first urgent hit."""
     first: re.Match[str] | None = None
-    for match in rule._hits(text):
+    for match in hits:
         if first is None:
             first = match
         if rule.is_urgent(match):
@@ -972,23 +1393,36 @@ def _scan(rule: Rule, text: _Text) -> tuple[re.Match[str] | None, re.Match[str] 
 
 def categorise(description: str | None, *, location: str | None = None) -> Categorisation:
     """Categorise one incident from its description, helped by its location cell."""
+    return _categorise(description, location, indexed=True)
+
+
+def _categorise_unfiltered(
+    description: str | None, *, location: str | None = None
+) -> Categorisation:
+    """`categorise` without the start-key index: every rule's alternation scans the whole text.
+
+    Slow; it is what `categorise` must always agree with, and the tests check that it does.
+    """
+    return _categorise(description, location, indexed=False)
+
+
+def _categorise(description: str | None, location: str | None, indexed: bool) -> Categorisation:
     if description is None:
         return _EMPTY
     lowered, cased = _prepare(description)
     if not lowered:
         return _EMPTY
-    text = _Text(lowered)
     found: dict[str, str] = {}  # category -> reason
     urgent: dict[str, str] = {}  # urgent kind -> reason
-    for rule in RULES:
-        first, urgent_hit = _scan(rule, text)
+    for rule, hits in _rule_hits(RULES, _RULE_INDEX, _Text(lowered), indexed):
+        first, urgent_hit = _scan(rule, hits)
         if first is not None and rule.name != URGENT_ONLY:
             found.setdefault(rule.name, f"{rule.name}: {_quote(cased, first)}")
         if urgent_hit is not None and rule.urgent_kind is not None:
             reason = f"urgent: {rule.urgent_kind} {_quote(cased, urgent_hit)}"
             urgent.setdefault(rule.urgent_kind, reason)
     if location is not None:
-        _add_location(location, found)
+        _add_location(location, found, indexed)
     if not found:
         found[OTHER] = f"{OTHER}: no category rule matched"
     categories = tuple(name for name in CATEGORIES if name in found)
@@ -996,15 +1430,15 @@ def categorise(description: str | None, *, location: str | None = None) -> Categ
     return Categorisation(categories=categories, urgent=bool(urgent), reasons=reasons)
 
 
-def _add_location(location: str, found: dict[str, str]) -> None:
+def _add_location(location: str, found: dict[str, str], indexed: bool) -> None:
     """Add the channel categories the location names to `found` (category -> reason).
 
     Name calling in an incident that happened online is online abuse, not verbal abuse
     (sample 12), so an online location takes verbal abuse back out, and says so.
     """
-    text, cased = _prepare(location)
-    for rule in LOCATION_RULES:
-        match = next(rule.hits(text), None)
+    lowered, cased = _prepare(location)
+    for rule, hits in _rule_hits(LOCATION_RULES, _LOCATION_INDEX, _Text(lowered), indexed):
+        match = next(hits, None)
         if match is None:
             continue
         reason = f"{rule.name}: location {_quote(cased, match)}"

@@ -98,6 +98,7 @@ class _Recogniser:
         self.pending: Field | None = None
         self.columns: dict[int, Field] | None = None
         self.column_count = 0
+        self.heading_texts: tuple[str, ...] = ()
         self.free_text: RawIncident | None = None
         self.tables = 0
 
@@ -180,6 +181,7 @@ class _Recogniser:
             mapping = heading_map(row)
             if mapping is not None:
                 self.columns, self.column_count, start = mapping, len(row.cells), position + 1
+                self.heading_texts = tuple(cell.text.casefold() for cell in row.cells)
                 break
         else:
             width = len(rows[0].cells) if rows else 0
@@ -195,7 +197,7 @@ class _Recogniser:
         assert self.columns is not None
         above: dict[int, str] = {}
         for number, row in enumerate(rows[start:], start=start + 1):
-            if heading_map(row) is not None:
+            if self._repeats_heading(row):
                 continue  # the heading typed again on a later page
             values: dict[Field, str] = {}
             hint = None
@@ -215,6 +217,19 @@ class _Recogniser:
             for field_, text in values.items():
                 incident.add(field_, text)
             self.sheet.incidents.append(incident)
+
+    def _repeats_heading(self, row: Row) -> bool:
+        """The heading row again, as repeated on each page of a split or pasted table.
+
+        Comparing with the heading's own texts is exact and cheap; classifying every row's
+        cells as headings again cost more than reading them.
+        """
+        same = sum(
+            1
+            for cell, heading in zip(row.cells, self.heading_texts, strict=False)
+            if heading and cell.text.casefold() == heading
+        )
+        return same >= min(_MIN_HEADING_COLUMNS, len(self.columns or ()))
 
     def label_table(self, table: Table) -> None:
         rows = table.rows

@@ -253,28 +253,31 @@ class _Walker:
 
     # ----- blocks -------------------------------------------------------------------------
     def blocks(self, container: etree._Element) -> Iterator[Block]:
-        t = self.t
         for child in container:
-            tag = child.tag
-            if tag == t.p:
-                yield from self.paragraph(child)
-            elif tag == t.tbl:
-                yield self.table(child)
-            elif tag == t.sdt:
-                yield from self._sdt_blocks(child)
-            elif tag in (t.customXml, t.ins, t.moveTo, t.smartTag):
-                yield from self.blocks(child)
-            elif tag == _MC + "AlternateContent":
-                branch = _choose_branch(child)
-                if branch is not None:
-                    yield from self.blocks(branch)
-            elif tag == t.altChunk:
-                self.warnings.add(
-                    "Part of the document is an embedded chunk (altChunk) that was not read; "
-                    "check the original file."
-                )
-            elif tag in t.skipped:
-                self.warnings.add(TRACKED_CHANGES)
+            yield from self._block(child)
+
+    def _block(self, child: etree._Element) -> Iterator[Block]:
+        t = self.t
+        tag = child.tag
+        if tag == t.p:
+            yield from self.paragraph(child)
+        elif tag == t.tbl:
+            yield self.table(child)
+        elif tag == t.sdt:
+            yield from self._sdt_blocks(child)
+        elif tag in (t.customXml, t.ins, t.moveTo, t.smartTag):
+            yield from self.blocks(child)
+        elif tag == _MC + "AlternateContent":
+            branch = _choose_branch(child)
+            if branch is not None:
+                yield from self.blocks(branch)
+        elif tag == t.altChunk:
+            self.warnings.add(
+                "Part of the document is an embedded chunk (altChunk) that was not read; "
+                "check the original file."
+            )
+        elif tag in t.skipped:
+            self.warnings.add(TRACKED_CHANGES)
 
     def _sdt_blocks(self, sdt: etree._Element) -> Iterator[Block]:
         content, placeholder, _ = self._sdt_parts(sdt)
@@ -398,29 +401,47 @@ class _Walker:
     def _cell_content(self, tc: etree._Element) -> Cell:
         lines: list[str] = []
         date_hint = None
-        for block in self.blocks(tc):
-            if isinstance(block, Paragraph):
-                if block.text:
-                    lines.append(block.text)
-                date_hint = date_hint or block.date_hint
+        t = self.t
+        for child in tc:
+            tag = child.tag
+            if tag == t.tcPr:
+                continue
+            # Cells are nearly all plain paragraphs: read those without the block generators.
+            if tag == t.p:
+                paragraph, extra = self._paragraph(child)
+                items: list[Block] = [paragraph, *extra]
             else:
-                lines.extend(_flatten(block))
+                items = list(self._block(child))
+            for item in items:
+                if isinstance(item, Paragraph):
+                    if item.text:
+                        lines.append(item.text)
+                    date_hint = date_hint or item.date_hint
+                else:
+                    lines.extend(_flatten(item))
         return Cell("\n".join(lines), date_hint=date_hint)
 
     # ----- paragraphs ---------------------------------------------------------------------
     def paragraph(self, p: etree._Element) -> Iterator[Block]:
+        paragraph, extra = self._paragraph(p)
+        yield paragraph
+        yield from extra
+
+    def _paragraph(self, p: etree._Element) -> tuple[Paragraph, list[Block]]:
         acc = _Text()
         style = None
+        ppr = self.t.pPr
         for child in p:
-            if child.tag == self.t.pPr:
+            if child.tag == ppr:
                 style = self._style(child)
             else:
                 self._inline(child, acc)
-        # Field instructions never span paragraphs; a field still in its instruction phase here
-        # was never closed, and leaving it open would hide the rest of the document.
-        self.fields = [f for f in self.fields if f.in_result]
-        yield Paragraph(normalise_text("".join(acc.parts)), style, acc.date_hint)
-        yield from acc.extra
+        if self.fields:
+            # Field instructions never span paragraphs; a field still in its instruction phase
+            # here was never closed, and leaving it open would hide the rest of the document.
+            self.fields = [f for f in self.fields if f.in_result]
+        text = normalise_text("".join(acc.parts)) if acc.parts else ""
+        return Paragraph(text, style, acc.date_hint), acc.extra
 
     def _style(self, ppr: etree._Element) -> str | None:
         for prop in ppr:
@@ -470,15 +491,18 @@ class _Walker:
             del acc.parts[start:]
 
     def _emitting(self) -> bool:
-        return not self.suppress and all(f.in_result for f in self.fields)
+        if self.suppress:
+            return False
+        return not self.fields or all(f.in_result for f in self.fields)
 
     def _run(self, r: etree._Element, acc: _Text) -> None:
         t = self.t
         for child in r:
             tag = child.tag
             if tag == t.t:
-                if child.text and self._emitting():
-                    acc.parts.append(child.text)
+                text = child.text
+                if text and (not (self.suppress or self.fields) or self._emitting()):
+                    acc.parts.append(text)
             elif tag in t.run_marks:
                 self._emit(acc, t.run_marks[tag])
             elif tag == t.fldChar:
@@ -587,9 +611,14 @@ def _full_date(value: str | None) -> dt.date | None:
         return None
 
 
+# Word allows at most 63 grid columns; a larger span or offset is hostile or corrupt, and
+# honouring it would build millions of empty cells.
+_MAX_GRID = 64
+
+
 def _int(value: str | None) -> int:
     try:
-        return int(value or 0)
+        return min(max(int(value or 0), 0), _MAX_GRID)
     except ValueError:
         return 0
 

@@ -49,4 +49,6 @@ def _refuse_bulk_statements(state: ORMExecuteState) -> None:
         return
     for mapper in state.all_mappers:
         if mapper.class_ in _APPEND_ONLY:
-            raise AppendOnlyError(_message(mapper.class_, "update" if state.is_update else "delete"))
+            raise AppendOnlyError(
+                _message(mapper.class_, "update" if state.is_update else "delete")
+            )

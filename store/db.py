@@ -37,6 +37,9 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
+    if parsed.drivername == "postgresql":
+        # psycopg 3 is the driver we install; SQLAlchemy 2.0 would otherwise pick psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
 
 

@@ -372,5 +372,6 @@ class KeyValue(Base):
     value: Mapped[Any] = mapped_column(JSON, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+
 # Every table above: what migrations and the schema comparison work from.
 metadata = Base.metadata

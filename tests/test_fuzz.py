@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import signal
 import warnings
 import zipfile
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -30,6 +31,7 @@ from parsers import parse_sheet
 from parsers.model import Incident, SheetResult, Status, to_json
 
 DEFAULT_RECEIVED = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
+HARD_LIMIT_SECONDS = 5.0
 
 
 def fuzz(examples: int) -> Any:
@@ -128,8 +130,29 @@ def check_result(result: object, received: datetime) -> None:
     assert "" not in _strings(as_json), f"empty string in output: {as_json}"
 
 
+class ParseTooSlow(AssertionError):
+    pass
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise ParseTooSlow(f"parse_sheet did not return within {HARD_LIMIT_SECONDS} s")
+
+
 def parse_and_check(data: bytes, received: datetime) -> None:
-    check_result(parse_sheet(data, received=received), received)
+    """Parse under a hard wall-clock limit, then check the contract.
+
+    Hypothesis' deadline is only checked after an example returns, so a parse that runs away
+    (e.g. a tiny document that makes the parser build a huge grid) would otherwise stall the run;
+    the alarm turns it into a failure that Hypothesis can shrink and report.
+    """
+    previous = signal.signal(signal.SIGALRM, _too_slow)
+    signal.setitimer(signal.ITIMER_REAL, HARD_LIMIT_SECONDS)
+    try:
+        result = parse_sheet(data, received=received)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    check_result(result, received)
 
 
 # --------------------------------------------------------------------------- (a) raw bytes

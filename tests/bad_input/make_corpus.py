@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 CONTROL = HERE / "control"
+STRESS_DIR = HERE / "stress"
 MANIFEST = HERE / "manifest.json"
 SHARED_SAMPLES = Path(os.environ.get("DIARYDESK_SAMPLES") or HERE.parents[2] / "shared" / "samples")
 
@@ -474,6 +475,51 @@ def zip_bzip2_claimed() -> bytes:
     return patch_header_field(minimal_diary(), "word/document.xml", "method", 12)
 
 
+# ------------------------------------------------- stress: any status, but fast and small
+
+STRESS: dict[str, Callable[[], bytes]] = {}
+
+
+def stress(name: str) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
+    """A file whose status is the parser's choice, but which must be read in bounded time and
+    memory (tests/test_bad_input.py runs it under a 512 MB limit)."""
+
+    def register(build: Callable[[], bytes]) -> Callable[[], bytes]:
+        STRESS[name] = build
+        return build
+
+    return register
+
+
+def with_cell_property(prop: str, *, row_prop: bool = False) -> bytes:
+    """The control diary with `prop` put in the first data row's trPr, or its first cell's tcPr."""
+    document = document_xml(diary_body()).decode()
+    first_row = document.index("<w:tr>", document.index("<w:tr>") + 1)
+    if row_prop:
+        at = first_row + len("<w:tr>")
+        document = document[:at] + f"<w:trPr>{prop}</w:trPr>" + document[at:]
+    else:
+        at = document.index("<w:tc>", first_row) + len("<w:tc>")
+        document = document[:at] + f"<w:tcPr>{prop}</w:tcPr>" + document[at:]
+    return zip_bytes(minimal_docx_members(document.encode()))
+
+
+@stress("grid-span-bomb.docx")
+def grid_span_bomb() -> bytes:
+    # 1.4 KB on disk; a parser that materialises one cell per grid column builds 100 million.
+    return with_cell_property('<w:gridSpan w:val="100000000"/>')
+
+
+@stress("grid-before-bomb.docx")
+def grid_before_bomb() -> bytes:
+    return with_cell_property('<w:gridBefore w:val="100000000"/>', row_prop=True)
+
+
+@stress("grid-after-bomb.docx")
+def grid_after_bomb() -> bytes:
+    return with_cell_property('<w:gridAfter w:val="100000000"/>', row_prop=True)
+
+
 def empty_paragraphs(total: int) -> bytes:
     """About `total` bytes of empty paragraphs in a sea of whitespace (deflates ~1000:1)."""
     unit = b"<w:p/>" + b" " * 4000 + b"\n"
@@ -844,11 +890,15 @@ def odt_libreoffice() -> bytes:
 # --------------------------------------------------------------------------- driver
 
 
-def build_all(files: Path, control: Path, *, refresh_converted: bool, quiet: bool) -> None:
-    files.mkdir(parents=True, exist_ok=True)
-    control.mkdir(parents=True, exist_ok=True)
+def build_all(
+    files: Path, control: Path, stress_dir: Path, *, refresh_converted: bool, quiet: bool
+) -> None:
+    for directory in (files, control, stress_dir):
+        directory.mkdir(parents=True, exist_ok=True)
     (control / "minimal-diary.docx").write_bytes(minimal_diary())
     (control / "python-docx-diary.docx").write_bytes(python_docx_diary())
+    for name, build in STRESS.items():
+        (stress_dir / name).write_bytes(build())
     for name, build in BUILDERS.items():
         (files / name).write_bytes(build())
     for name, build in CONVERTED.items():
@@ -860,7 +910,7 @@ def build_all(files: Path, control: Path, *, refresh_converted: bool, quiet: boo
             shutil.copyfile(committed, path)
     for stale in set(p.name for p in files.iterdir()) - set(EXPECTED):
         (files / stale).unlink()
-    for path in sorted([*files.iterdir(), *control.iterdir()]):
+    for path in sorted([*files.iterdir(), *control.iterdir(), *stress_dir.iterdir()]):
         size = path.stat().st_size
         limit = size_limit(path.name)
         assert size <= limit, f"{path.name} is {size} bytes (limit {limit})"
@@ -887,14 +937,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if not args.check:
-        build_all(FILES, CONTROL, refresh_converted=args.refresh_converted, quiet=False)
+        build_all(FILES, CONTROL, STRESS_DIR, refresh_converted=args.refresh_converted, quiet=False)
         MANIFEST.write_text(manifest_text())
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        files, control = Path(tmp) / "files", Path(tmp) / "control"
-        build_all(files, control, refresh_converted=False, quiet=True)
+        files, control, stress_dir = (Path(tmp) / d for d in ("files", "control", "stress"))
+        build_all(files, control, stress_dir, refresh_converted=False, quiet=True)
         differ = []
-        for old, new in ((FILES, files), (CONTROL, control)):
+        for old, new in ((FILES, files), (CONTROL, control), (STRESS_DIR, stress_dir)):
             before, after = digest(old), digest(new)
             differ += [
                 f"{old.name}/{name}"

@@ -47,7 +47,9 @@ def postgres_admin() -> str:
             connection.execute("SELECT 1")
     except psycopg.OperationalError as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
-        _unavailable(f"PostgreSQL at {dsn} is unreachable ({first_line}); set DIARYDESK_TEST_POSTGRES")
+        _unavailable(
+            f"PostgreSQL at {dsn} is unreachable ({first_line}); set DIARYDESK_TEST_POSTGRES"
+        )
     return dsn
 
 

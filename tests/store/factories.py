@@ -16,6 +16,7 @@ NOW = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
 def blob(session: Session, data: bytes = b"raw message") -> Blob:
     row = Blob(sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
     session.add(row)
+    session.flush()  # no relationship() orders the INSERTs, so the blob goes in first
     return row
 
 
