@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ingest import config as config_module
+from ingest import store_commands
 from ingest.convert import convert_legacy_doc
 from parsers import SheetResult, parse_sheet
 from parsers.model import Incident, to_json
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     template = commands.add_parser("template", help="write the blank diary sheet")
     template.add_argument("out", type=Path, metavar="OUT.docx")
     template.add_argument("--organisation", default="Diary sheet")
+    parser.set_defaults(store_handlers=store_commands.add_commands(commands))
     return parser
 
 
@@ -60,8 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out.write_bytes(build_template(organisation=args.organisation))
         print(f"wrote {args.out}")
         return 0
-    parser.error(f"unknown command {args.command}")
-    return 2
+    return store_commands.run(args.store_handlers[args.command], args, settings)
 
 
 def _parse(

@@ -28,8 +28,31 @@ class ParserSettings(_Section):
     max_attachment_mb: int = Field(default=20, gt=0, le=200)
 
 
+class DatabaseSettings(_Section):
+    # SQLAlchemy URL: a SQLite file (the default, nothing to start) or PostgreSQL for several
+    # workers, e.g. "postgresql+psycopg://diarydesk@db.example.org/diarydesk".
+    url: str = "sqlite:///var/diarydesk.sqlite3"
+
+
+class ThresholdSettings(_Section):
+    course_of_conduct_incidents: int = Field(default=2, ge=2)
+    community_trigger_complaints: int = Field(default=3, ge=1, le=3)
+    community_trigger_window_days: int = Field(default=183, gt=0)
+    qualifying_report_days: int = Field(default=31, gt=0)
+    hate_incident_triggers: bool = False
+
+
+class RetentionSettings(_Section):
+    # Days to keep each record type (NHF advisory schedule: ASB case files five years).
+    raw_messages_days: int = Field(default=730, gt=0)
+    closed_cases_days: int = Field(default=1826, gt=0)
+
+
 class Settings(_Section):
     parser: ParserSettings = ParserSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    thresholds: ThresholdSettings = ThresholdSettings()
+    retention: RetentionSettings = RetentionSettings()
 
 
 def load(path: Path | None) -> Settings:

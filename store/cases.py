@@ -1,0 +1,55 @@
+"""Cases: one open case per resident and alleged perpetrator (the course of conduct)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.audit import audit
+from store.enums import CaseStatus
+from store.models import Case, Incident
+
+
+def open_case(
+    session: Session, *, resident_id: int, person_id: int | None, now: dt.datetime, actor: str
+) -> Case:
+    """The open case for (resident, person), opened now if there is none.
+
+    New sheets attach to the open case rather than opening another, as the Tenant Satisfaction
+    Measures count it: further reports about the same party while a case is open are one case.
+    """
+    query = select(Case).where(
+        Case.resident_id == resident_id,
+        Case.status == CaseStatus.OPEN,
+        Case.person_id.is_(None) if person_id is None else Case.person_id == person_id,
+    )
+    case = session.scalars(query).first()
+    if case is None:
+        case = Case(
+            resident_id=resident_id,
+            person_id=person_id,
+            status=CaseStatus.OPEN,
+            opened_at=now,
+        )
+        session.add(case)
+        session.flush()
+        audit(session, actor, "case.open", "case", case.id, person_id=person_id)
+    return case
+
+
+def refresh_case(session: Session, case: Case, *, needs_review: bool = False) -> None:
+    """Recompute the case's summary columns from its incidents (one indexed query)."""
+    incidents = session.scalars(select(Incident).where(Incident.case_id == case.id)).all()
+    dates = [i.occurred_on for i in incidents if i.occurred_on is not None]
+    case.first_incident_on = min(dates) if dates else None
+    case.last_incident_on = max(dates) if dates else None
+    case.urgent = any(i.urgent for i in incidents)
+    case.needs_review = (
+        case.needs_review
+        or needs_review
+        or any(
+            i.warnings or (i.person_id is not None and not i.person_confirmed) for i in incidents
+        )
+    )
