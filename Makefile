@@ -17,6 +17,9 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/diarydesk parse examples/*.docx
+	$(BIN)/diarydesk db upgrade
+	$(BIN)/diarydesk record examples/*.docx
+	$(BIN)/diarydesk cases
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

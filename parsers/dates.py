@@ -524,6 +524,10 @@ def _weekday_check(weekday: int | None, value: dt.date) -> tuple[str, ...]:
     return (f"{written} does not match {_uk(value)} (a {actual}); check the date.",)
 
 
+# Beyond about six months, a weekday that fits another year outweighs nearness.
+_STALE_DAYS = 183
+
+
 def _nearest(candidates: list[dt.date], ref: dt.date) -> dt.date:
     # Ties go to the later date: diaries run forwards from the row above.
     return min(candidates, key=lambda day: (abs((day - ref).days), -day.toordinal()))
@@ -546,6 +550,18 @@ def _day_month(day: int, month: int, weekday: int | None, ctx: _DateContext) -> 
     if not candidates:
         return _not_real(ctx)
     value = _nearest(candidates, ctx.ref)
+    if weekday is not None and value.weekday() != weekday and (ctx.ref - value).days > _STALE_DAYS:
+        # "Monday 3rd March" read in December 2026: 3 March 2026 (a Tuesday) and 3 March 2025 (a
+        # Monday) are both long ago, so the year where weekday and day agree is the likelier.
+        # A recent date with the wrong weekday is more likely a slip, and keeps its warning.
+        fitting = [c for c in candidates if c.weekday() == weekday]
+        if fitting:
+            chosen = _nearest(fitting, ctx.ref)
+            note = (
+                f"Read {_quote(ctx.raw)} as {_uk(chosen)}, the nearest year when "
+                f"{chosen.day} {chosen:%B} was a {_WEEKDAY_NAMES[weekday]}; check the year."
+            )
+            return DateResult(chosen, (note,))
     return DateResult(value, _weekday_check(weekday, value))
 
 

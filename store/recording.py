@@ -26,7 +26,7 @@ from store.cases import open_case, refresh_case
 from store.enums import AttachmentStatus, MessageState, ReferenceSource
 from store.incidents import record_incident
 from store.models import Attachment, Case, Message, ThresholdCrossing
-from store.names import compare
+from store.names import compare, name_key
 from store.persons import PersonLink, resolve_person
 from store.residents import resolve_resident
 from store.thresholds import ThresholdSettings, evaluate
@@ -304,11 +304,7 @@ class _PersonLinks:
         names = [written]
         address = None
         subject = self.subject
-        if (
-            subject is not None
-            and subject.name
-            and compare(written, subject.name, subject.address).strong
-        ):
+        if subject is not None and subject.name and self._is_subject(written, subject.name):
             # The row names the header's person: use the header's fuller name first.
             names = [subject.name, written] if subject.name != written else [written]
             address = subject.address
@@ -319,3 +315,12 @@ class _PersonLinks:
             resident_id=self.resident_id,
             actor=self.actor,
         )
+
+    def _is_subject(self, written: str, subject_name: str) -> bool:
+        """Within one sheet, "Wayne" under a header naming "Wayne Tolley" is Wayne Tolley: the
+        resident wrote both. Across sheets that evidence is weaker, and persons.py decides."""
+        assert self.subject is not None
+        if compare(written, subject_name, self.subject.address).strong:
+            return True
+        written_words = set(name_key(written).split())
+        return bool(written_words) and written_words <= set(name_key(subject_name).split())

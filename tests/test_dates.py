@@ -709,3 +709,22 @@ def test_splitters_never_raise_and_keep_the_text(text: str) -> None:
         assert date_text in text and rest in text
     for part in split_date_time(text):
         assert part is None or part.lower() in " ".join(text.lower().split()) or part in text
+
+
+@pytest.mark.parametrize(
+    ("text", "base", "expected", "warns"),
+    [
+        ("Monday 3rd March", dt.date(2026, 12, 1), dt.date(2025, 3, 3), True),
+        ("Tues 3rd March", dt.date(2026, 12, 1), dt.date(2026, 3, 3), False),
+        ("Sat 14th March", dt.date(2027, 1, 10), dt.date(2026, 3, 14), False),
+        # Recent: the weekday is more likely a slip than the incident a year old.
+        ("Monday 3rd March", dt.date(2026, 3, 20), dt.date(2026, 3, 3), True),
+    ],
+    ids=["stale-weekday-picks-year", "fits-this-year", "fits-last-year", "recent-slip"],
+)
+def test_weekday_picks_the_year_when_none_is_written(
+    text: str, base: dt.date, expected: dt.date, warns: bool
+) -> None:
+    result = parse_date(text, base=base)
+    assert result.value == expected
+    assert bool(result.warnings) is warns
