@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ingest.config import Settings
 from parsers import parse_sheet
 from store import db
+from store.cases import CaseError, update_case
 from store.persons import PersonError, merge_persons, split_person
 from store.recording import SheetInput, record_file
 from store.reports import NotFound, case_detail, export_resident, list_cases, review_items
@@ -42,9 +43,14 @@ def add_commands(commands: Any) -> dict[str, Handler]:
     cases.add_argument("--open", action="store_true", help="open cases only")
     cases.add_argument("--threshold-met", action="store_true", help="only cases over a threshold")
 
-    case = commands.add_parser("case", help="one case's timeline")
+    case = commands.add_parser("case", help="one case's timeline (and staff changes to it)")
     case.add_argument("id", type=int)
     case.add_argument("--json", action="store_true")
+    change = case.add_mutually_exclusive_group()
+    change.add_argument("--close", action="store_true", help="close the case")
+    change.add_argument("--reopen", action="store_true", help="reopen a closed case")
+    case.add_argument("--assign", metavar="OFFICER", help="assign the case to an officer")
+    case.add_argument("--actor", default="cli", help="who is making the change (audit)")
 
     commands.add_parser("review", help="everything that needs a person").add_argument(
         "--json", action="store_true"
@@ -183,6 +189,17 @@ def _cases(args: argparse.Namespace, settings: Settings) -> int:
 
 def _case(args: argparse.Namespace, settings: Settings) -> int:
     with _session(settings) as session:
+        if args.close or args.reopen or args.assign:
+            update_case(
+                session,
+                args.id,
+                now=dt.datetime.now(dt.UTC),
+                actor=args.actor,
+                close=args.close,
+                reopen=args.reopen,
+                officer=args.assign,
+            )
+            session.flush()
         detail = case_detail(session, args.id)
     if args.json:
         _print(detail)
@@ -257,6 +274,6 @@ def run(handler: Handler, args: argparse.Namespace, settings: Settings) -> int:
     """Run a store command, turning the store's domain errors into one line and exit 1."""
     try:
         return handler(args, settings)
-    except (db.SchemaOutOfDate, NotFound, PersonError) as err:
+    except (db.SchemaOutOfDate, NotFound, PersonError, CaseError) as err:
         print(f"diarydesk: {err}", file=sys.stderr)
         return 1

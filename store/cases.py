@@ -53,3 +53,47 @@ def refresh_case(session: Session, case: Case, *, needs_review: bool = False) ->
             i.warnings or (i.person_id is not None and not i.person_confirmed) for i in incidents
         )
     )
+
+
+class CaseError(Exception):
+    """A staff action on a case that cannot be done; the message says why."""
+
+
+def update_case(
+    session: Session,
+    case_id: int,
+    *,
+    now: dt.datetime,
+    actor: str,
+    close: bool = False,
+    reopen: bool = False,
+    officer: str | None = None,
+) -> Case:
+    """Close or reopen a case, or assign its officer; every change is audited."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseError(f"No case with id {case_id}; list cases with `diarydesk cases`.")
+    if officer is not None:
+        case.officer_assigned = officer
+        audit(session, actor, "case.assign", "case", case.id)
+    if close and case.status is CaseStatus.OPEN:
+        case.status, case.closed_at = CaseStatus.CLOSED, now
+        audit(session, actor, "case.close", "case", case.id)
+    if reopen and case.status is CaseStatus.CLOSED:
+        clash = session.scalars(
+            select(Case.id).where(
+                Case.resident_id == case.resident_id,
+                Case.status == CaseStatus.OPEN,
+                Case.person_id.is_(None)
+                if case.person_id is None
+                else Case.person_id == case.person_id,
+            )
+        ).first()
+        if clash is not None:
+            raise CaseError(
+                f"Case {clash} is already open for this resident and person; "
+                "new sheets go there. Merge by hand or close it first."
+            )
+        case.status, case.closed_at = CaseStatus.OPEN, None
+        audit(session, actor, "case.reopen", "case", case.id)
+    return case

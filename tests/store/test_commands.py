@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from ingest.cli import main
 from parsers.template import HEADER_LABELS, Entry, build_template
+from store import db
+from store.models import AuditEntry, Incident
+from store.retention import apply_purge, plan_purge
 
 ENTRIES = [
     Entry("03/03/2026", "10.30pm", "outside my door", "He shouted abuse at me.", "Gary Hollis"),
@@ -131,3 +136,60 @@ def test_person_merge_and_split_from_the_command_line(
     assert len(open_people()) == 2
     assert run(config, "person", "merge", "999", str(keep)) == 1
     assert "No person with id 999" in capsys.readouterr().err
+
+
+def test_closed_case_is_purged_only_after_its_retention_and_audited(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(config, "db", "upgrade")
+    sheet = write_sheet(tmp_path, "diary.docx", ENTRIES)
+    run(
+        config,
+        "record",
+        str(sheet),
+        "--sender",
+        "aisha@example.org",
+        "--received",
+        "2026-03-20T09:00:00+00:00",
+    )
+    capsys.readouterr()
+    run(config, "cases", "--json")
+    [case] = json.loads(capsys.readouterr().out)
+    assert (
+        run(
+            config,
+            "case",
+            str(case["id"]),
+            "--close",
+            "--assign",
+            "Jo Bloggs",
+            "--actor",
+            "alice",
+            "--json",
+        )
+        == 0
+    )
+    closed = json.loads(capsys.readouterr().out)
+    assert (closed["status"], closed["officer_assigned"]) == ("closed", "Jo Bloggs")
+
+    url = config.read_text().split('"')[1]
+    engine = db.make_engine(url)
+    try:
+        with db.session_factory(engine)() as session, session.begin():
+            soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+            assert (
+                plan_purge(
+                    session, now=soon, raw_messages_days=730, closed_cases_days=1826
+                ).closed_case_ids
+                == []
+            )
+            later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1827)
+            plan = plan_purge(session, now=later, raw_messages_days=730, closed_cases_days=1826)
+            assert plan.closed_case_ids == [case["id"]] and plan.incident_count == 2
+            apply_purge(session, plan, actor="alice")
+        with db.session_factory(engine)() as session:
+            assert session.scalars(select(Incident)).all() == []
+            actions = session.scalars(select(AuditEntry.action)).all()
+            assert {"case.close", "case.assign", "case.purge"} <= set(actions)
+    finally:
+        engine.dispose()
