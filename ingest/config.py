@@ -40,6 +40,8 @@ class ThresholdSettings(_Section):
     community_trigger_window_days: int = Field(default=183, gt=0)
     qualifying_report_days: int = Field(default=31, gt=0)
     hate_incident_triggers: bool = False
+    course_of_conduct_residents: int = Field(default=2, ge=2)
+    course_of_conduct_gap_warning_days: int = Field(default=120, ge=0)
 
 
 class RetentionSettings(_Section):

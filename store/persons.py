@@ -287,9 +287,9 @@ def _current(session: Session, person_id: int) -> Person:
     if person is None:
         raise PersonError(f"No person with id {person_id}; {LIST_PEOPLE_HINT}")
     if person.merged_into is not None:
-        now = survivor(session, person_id).id
+        current = survivor(session, person_id).id
         raise PersonError(
-            f"Person {person_id} was merged into person {now}; use person {now} instead"
+            f"Person {person_id} was merged into person {current}; use person {current} instead"
         )
     session.expire(person, ["aliases"])
     return person

@@ -15,9 +15,12 @@ import io
 import json
 import os
 import re
+import resource
 import signal
+import traceback
 import warnings
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from parsers.model import Incident, SheetResult, Status, to_json
 
 DEFAULT_RECEIVED = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
 HARD_LIMIT_SECONDS = 5.0
+MEMORY_CAP = 4 << 30  # address space for the whole pytest process while this module runs
 
 
 def fuzz(examples: int) -> Any:
@@ -90,7 +94,21 @@ def received_for(sample: Path) -> datetime:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _warm_up() -> None:
+def _bounded_memory() -> Iterator[None]:
+    """Cap this process's address space while fuzzing, so a runaway parse fails with
+    MemoryError instead of taking the machine's memory. Restored afterwards."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = MEMORY_CAP if hard == resource.RLIM_INFINITY else min(MEMORY_CAP, hard)
+    if soft == resource.RLIM_INFINITY or soft > cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up(_bounded_memory: None) -> None:
     """One untimed parse per sample so that lazy imports do not count against the deadline."""
     for path in SAMPLES:
         parse_sheet(path.read_bytes(), received=received_for(path))
@@ -130,28 +148,38 @@ def check_result(result: object, received: datetime) -> None:
     assert "" not in _strings(as_json), f"empty string in output: {as_json}"
 
 
-class ParseTooSlow(AssertionError):
+class ParseTooSlow(Exception):
     pass
 
 
 def _too_slow(signum: int, frame: object) -> None:
-    raise ParseTooSlow(f"parse_sheet did not return within {HARD_LIMIT_SECONDS} s")
+    raise ParseTooSlow
 
 
 def parse_and_check(data: bytes, received: datetime) -> None:
-    """Parse under a hard wall-clock limit, then check the contract.
+    """Parse under a hard wall-clock limit (and the module's memory cap), then check the contract.
 
     Hypothesis' deadline is only checked after an example returns, so a parse that runs away
     (e.g. a tiny document that makes the parser build a huge grid) would otherwise stall the run;
-    the alarm turns it into a failure that Hypothesis can shrink and report.
+    the alarm turns it into a failure that Hypothesis can shrink and report. The runaway's frames
+    are cleared before failing, so the examples Hypothesis keeps do not pin gigabytes.
     """
+    failure = None
     previous = signal.signal(signal.SIGALRM, _too_slow)
     signal.setitimer(signal.ITIMER_REAL, HARD_LIMIT_SECONDS)
     try:
         result = parse_sheet(data, received=received)
+    except ParseTooSlow as err:
+        failure = f"parse_sheet did not return within {HARD_LIMIT_SECONDS} s"
+        traceback.clear_frames(err.__traceback__)
+    except MemoryError as err:
+        failure = f"parse_sheet needed more than {MEMORY_CAP >> 30} GB"
+        traceback.clear_frames(err.__traceback__)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if failure is not None:
+        raise AssertionError(failure)  # outside the handler: no chained exception to keep alive
     check_result(result, received)
 
 
@@ -190,7 +218,7 @@ def mutate_bytes(data: bytes, ops: list[tuple[str, int, bool, bytes]]) -> bytes:
 
 
 @pytest.mark.parametrize("sample", SAMPLE_PARAMS)
-@fuzz(100)
+@fuzz(150)
 @given(ops=byte_ops)
 def test_mutated_bytes_never_raise(sample: Path, ops: list[tuple[str, int, bool, bytes]]) -> None:
     parse_and_check(mutate_bytes(sample.read_bytes(), ops), received_for(sample))
@@ -390,7 +418,7 @@ def document_of(sample: Path) -> str:
 
 
 @pytest.mark.parametrize("sample", SAMPLE_PARAMS)
-@fuzz(100)
+@fuzz(150)
 @given(ops=xml_ops)
 def test_mutated_document_xml_never_raises(sample: Path, ops: list[tuple[str, int, Any]]) -> None:
     mutated = mutate_xml(document_of(sample), ops).encode("utf-8", "surrogatepass")
@@ -398,7 +426,7 @@ def test_mutated_document_xml_never_raises(sample: Path, ops: list[tuple[str, in
 
 
 @pytest.mark.parametrize("sample", SAMPLE_PARAMS)
-@fuzz(100)
+@fuzz(150)
 @given(ops=well_formed_ops)
 def test_well_formed_document_edits_never_raise(
     sample: Path, ops: list[tuple[str, int, Any]]
@@ -522,7 +550,7 @@ def bend_package(members: list[tuple[str, bytes]], ops: list[tuple[str, int, Any
 
 
 @pytest.mark.parametrize("sample", SAMPLE_PARAMS)
-@fuzz(60)
+@fuzz(100)
 @given(ops=package_ops)
 def test_bent_package_never_raises(sample: Path, ops: list[tuple[str, int, Any]]) -> None:
     members = [(info.filename, data) for info, data in sample_members(sample)]
@@ -539,7 +567,7 @@ received_dates = st.datetimes(
 
 
 @pytest.mark.parametrize("sample", SAMPLE_PARAMS)
-@fuzz(15)
+@fuzz(20)
 @given(received=received_dates)
 def test_no_incident_after_received(sample: Path, received: datetime) -> None:
     """Whenever the email arrived, no incident is dated after that day."""

@@ -16,10 +16,15 @@ committed copy is kept.
 
 Each case is "a control document plus one defect": ``control/`` holds the two clean diaries the
 defective files are cut from (the tests check that those parse), so a rejection can only come from
-the defect. ``manifest.json`` maps each file name to the status and problem code the parser must
-give it. Two cases are too big to commit and are built by the tests from functions here:
+the defect. ``manifest.json`` maps each file name in ``files/`` to the status and problem code the
+parser must give it. ``stress/`` holds tiny documents whose status is the parser's choice but which
+must be read in bounded time and memory (one cell or row claiming 100 million grid columns).
+
+Two cases are too big to commit and are built by the tests from functions here:
 :func:`many_members_package` (5,000 members cannot fit in 200 KB: each member costs at least 76
-bytes of headers) and the 21 MB oversized upload.
+bytes of headers) and :func:`oversized_upload` (21 MB). One committed file is over 200 KB on
+purpose: ``bomb-zero-media.docx`` (~290 KB), because deflate cannot squeeze more than ~1030:1, and
+200 KB of zeros would declare less than the parser's 200 MiB total cap (see SIZE_EXCEPTIONS).
 """
 
 from __future__ import annotations
@@ -297,6 +302,21 @@ def python_docx_diary() -> bytes:
 # --------------------------------------------------------------------------- the cases
 
 
+def committed(name: str, how_to_rebuild: str) -> bytes:
+    """The committed copy of a file this machine cannot rebuild."""
+    path = FILES / name
+    if not path.exists():
+        raise RuntimeError(f"cannot build {name}: {how_to_rebuild}")
+    return path.read_bytes()
+
+
+def shared_sample(sample: str, name: str) -> bytes:
+    path = SHARED_SAMPLES / sample
+    if path.exists():
+        return path.read_bytes()
+    return committed(name, f"{path} is missing (set DIARYDESK_SAMPLES)")
+
+
 def case(name: str, status: str, code: str) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
     def register(build: Callable[[], bytes]) -> Callable[[], bytes]:
         EXPECTED[name] = (status, code)
@@ -376,7 +396,7 @@ def pdf_document() -> bytes:
 
 @case("pdf-renamed-sample.docx", "rejected", "not_a_word_file")
 def pdf_renamed_sample() -> bytes:
-    return (SHARED_SAMPLES / "pdf-renamed.docx").read_bytes()
+    return shared_sample("pdf-renamed.docx", "pdf-renamed-sample.docx")
 
 
 @case("empty.docx", "rejected", "empty_file")
@@ -740,7 +760,7 @@ def odt_handmade() -> bytes:
 
 @case("password-protected-sample.docx", "needs_review", "password_protected")
 def password_protected_sample() -> bytes:
-    return (SHARED_SAMPLES / "password-protected.docx").read_bytes()
+    return shared_sample("password-protected.docx", "password-protected-sample.docx")
 
 
 @case("password-protected-msoffcrypto.docx", "needs_review", "password_protected")
@@ -752,9 +772,12 @@ def password_protected_msoffcrypto() -> bytes:
     """
     import datetime as dt
 
-    import msoffcrypto.method.container.ecma376_encrypted as container
-    import msoffcrypto.method.ecma376_agile as agile
-    from msoffcrypto.format.ooxml import OOXMLFile
+    try:
+        import msoffcrypto.method.container.ecma376_encrypted as container
+        import msoffcrypto.method.ecma376_agile as agile
+        from msoffcrypto.format.ooxml import OOXMLFile
+    except ImportError:  # a dev-only tool: keep the committed file
+        return committed("password-protected-msoffcrypto.docx", "pip install msoffcrypto-tool")
 
     rng = random.Random(8)
 
