@@ -18,7 +18,7 @@ from ingest.config import Settings
 from parsers import parse_sheet
 from store import db
 from store.cases import CaseError, update_case
-from store.persons import PersonError, merge_persons, split_person
+from store.persons import PersonError, confirm_link, merge_persons, split_person
 from store.recording import SheetInput, record_file
 from store.reports import NotFound, case_detail, export_resident, list_cases, review_items
 from store.retention import apply_purge, plan_purge
@@ -70,7 +70,9 @@ def add_commands(commands: Any) -> dict[str, Handler]:
     split = actions.add_parser("split", help="move one written name off a person")
     split.add_argument("person", type=int)
     split.add_argument("alias")
-    for sub in (merge, split):
+    confirm = actions.add_parser("confirm", help="an unconfirmed link is right")
+    confirm.add_argument("incident", type=int)
+    for sub in (merge, split, confirm):
         sub.add_argument("--actor", default="cli", help="who is making the change (audit)")
     return {
         "db": _db,
@@ -264,6 +266,9 @@ def _person(args: argparse.Namespace, settings: Settings) -> int:
         if args.person_action == "merge":
             merge_persons(session, args.keep, args.merge, actor=args.actor)
             print(f"person {args.merge} merged into {args.keep}")
+        elif args.person_action == "confirm":
+            person_id = confirm_link(session, args.incident, actor=args.actor)
+            print(f"incident {args.incident} confirmed as person {person_id}")
         else:
             new_id = split_person(session, args.person, args.alias, actor=args.actor)
             print(f"'{args.alias}' moved from person {args.person} to new person {new_id}")

@@ -223,7 +223,7 @@ def resolve_person(
     `address` is the sheet's "their address". Returns None when no name is written (the
     "unknown person" case). A strong match links confirmed, a weak or ambiguous one links
     unconfirmed; with no match a person is created. Every written form becomes an alias of
-    the person linked or created.
+    the person created or linked confirmed (`confirm_link` adds them after review).
     """
     written = _written_forms(names)
     if not written:
@@ -239,7 +239,9 @@ def resolve_person(
         confirmed = False
         reason += f"; also matches person {rival.person.id} ({rival.known!r}): confirm which"
     person = best.person
-    added = _add_aliases(session, person, written)
+    # Only a confirmed link teaches the person a new name: an alias learnt from a weak link
+    # would make the next sheet with that name match exactly, confirmed, before any review.
+    added = _add_aliases(session, person, written) if confirmed else []
     if confirmed and address and not person.address:
         person.address, person.street_key = address, _street(address)
     audit(
@@ -521,3 +523,32 @@ def _move_incidents(
             closed.append(case_id)
     session.flush()
     return closed
+
+
+def confirm_link(session: Session, incident_id: int, *, actor: str) -> int:
+    """Staff confirm an unconfirmed link: the incident is that person's, and so are its names.
+
+    Returns the person's id. The names written on the incident become aliases, so later sheets
+    with the same names link confirmed.
+    """
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise PersonError(f"No incident with id {incident_id}; see `diarydesk review`.")
+    if incident.person_id is None:
+        raise PersonError(
+            f"Incident {incident_id} names nobody, so there is no link to confirm; "
+            "it stays with the resident's unknown-person case."
+        )
+    person = _current(session, incident.person_id)
+    added = _add_aliases(session, person, _written_forms(incident.persons))
+    incident.person_confirmed = True
+    audit(
+        session,
+        actor,
+        "person.confirm",
+        "incident",
+        incident.id,
+        person_id=person.id,
+        aliases_added=added,
+    )
+    return person.id

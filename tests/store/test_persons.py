@@ -26,7 +26,14 @@ from store.models import (
     Resident,
 )
 from store.names import street_key
-from store.persons import PersonError, PersonLink, merge_persons, resolve_person, split_person
+from store.persons import (
+    PersonError,
+    PersonLink,
+    confirm_link,
+    merge_persons,
+    resolve_person,
+    split_person,
+)
 from tests.store import factories
 
 ELM_16 = "16 Elm Road, Melton LE13 0AB"
@@ -132,7 +139,8 @@ def test_first_name_alone_links_unconfirmed_for_review(session: Session) -> None
     link = _sheet(session, resident, "Gary")
     assert (link.person_id, link.confirmed, link.created) == (gary.person_id, False, False)
     assert "first name only" in link.reason
-    assert "Gary" in _aliases(session, gary.person_id)
+    # A weak link teaches no alias: "Gary" must not match exactly before staff confirm it.
+    assert "Gary" not in _aliases(session, gary.person_id)
 
 
 def test_same_first_name_other_surname_is_a_different_person(session: Session) -> None:
@@ -451,3 +459,47 @@ def test_split_refuses_the_only_name_and_unknown_ids(session: Session) -> None:
         split_person(session, person, "Gary Hollis", actor="cli:alice")
     with pytest.raises(PersonError, match="No person with id 9999; list people"):
         split_person(session, 9999, "Gary Hollis", actor="cli:alice")
+
+
+def test_weak_link_learns_no_alias_until_staff_confirm_it(session: Session) -> None:
+    """A weak match must stay weak on the next sheet until a person has confirmed it."""
+    resident = Resident(email="weak@example.org", name="A Resident")
+    session.add(resident)
+    session.flush()
+    first = resolve_person(
+        session,
+        names=["Gary Hollis"],
+        address="16 Elm Road",
+        resident_id=resident.id,
+        actor="test",
+    )
+    assert first is not None and first.created
+    case = _case(session, resident, first.person_id)
+
+    def gary() -> PersonLink:
+        link = resolve_person(
+            session, names=["Gary"], address=None, resident_id=resident.id, actor="test"
+        )
+        assert link is not None and link.person_id == first.person_id
+        return link
+
+    assert not gary().confirmed
+    assert not gary().confirmed  # the first weak link taught no alias
+    attachment = factories.attachment(session, None, data=b"a weakly linked sheet")
+    session.flush()
+    incident = Incident(
+        case_id=case.id,
+        resident_id=resident.id,
+        person_id=first.person_id,
+        person_confirmed=False,
+        attachment_id=attachment.id,
+        persons=["Gary"],
+        reported_on=factories.NOW.date(),
+        fingerprint="x",
+    )
+    session.add(incident)
+    session.flush()
+    assert incident.id is not None
+    assert confirm_link(session, incident.id, actor="alice") == first.person_id
+    assert incident.person_confirmed
+    assert gary().confirmed
