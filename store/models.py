@@ -118,7 +118,7 @@ class Resident(Base):
     address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(128), index=True)
-    street_key: Mapped[str | None] = mapped_column(String(255))
+    street_key: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -131,7 +131,7 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
-    street_key: Mapped[str | None] = mapped_column(String(255))
+    street_key: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
 
@@ -300,7 +300,7 @@ class ThresholdCrossing(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule: Mapped[ThresholdRule] = mapped_column(str_enum(ThresholdRule, "rule"))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     met_at: Mapped[dt.datetime]
     incident_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

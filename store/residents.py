@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.model import Complainant
@@ -23,8 +23,9 @@ def resolve_resident(
     email = (sender or (complainant.email if complainant else None) or "").strip().lower()
     resident = None
     if email:
+        # Emails are stored lower-cased, so the plain index on residents.email serves this.
         resident = session.scalars(
-            select(Resident).where(func.lower(Resident.email) == email).order_by(Resident.id)
+            select(Resident).where(Resident.email == email).order_by(Resident.id)
         ).first()
     reference = complainant.reference if complainant else None
     if resident is None and reference:
