@@ -5,7 +5,7 @@ taxonomy (the parse contract's `categories` and `urgent`). It is pure: text in, 
 `Categorisation` out; no I/O, no settings.
 
 Every decision comes from a small named `Rule` (one per category, plus two that only raise
-urgency), each holding ONE whole-word alternation compiled at import time. A hit only counts
+urgency), each a list of whole-word regex terms: together, one alternation. A hit only counts
 when none of the rule's `Blocker`s fires in the few words before it. That keeps out "no damage",
 "did not threaten", "nobody was hurt" (negation), "said he would smash my windows" (a threat,
 not damage yet), "I rang my sister" (the resident's own action) and "the police came round"
@@ -13,6 +13,9 @@ not damage yet), "I rang my sister" (the resident's own action) and "the police 
 
 Rules read normalised, lower-cased text: curly quotes and apostrophes become straight, dashes
 become "-" and runs of whitespace one space, so a pattern spells any gap as a single space.
+
+Speed: a term is only tried where the text could hold a hit of it (see "where a term can start"),
+and is compiled the first time that happens, so importing the module compiles no rule.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import accumulate
+from functools import cached_property, lru_cache, reduce
+from itertools import accumulate, compress
+from operator import itemgetter, or_
 from typing import NamedTuple
 
 CATEGORIES: tuple[str, ...] = (
@@ -43,6 +47,7 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 OTHER = "other"
+_RANK = {name: rank for rank, name in enumerate(CATEGORIES)}
 # The `name` of a rule that only raises urgency and adds no category.
 URGENT_ONLY = "urgent"
 
@@ -152,18 +157,36 @@ _WEAPON_OBJECT = _alt(
 # he smashed my window" the negation does not reach the damage. A sentence ends only at a full
 # stop, a quote or "then": the future/threat check needs that longer reach ("said he would come
 # round and smash my windows").
-# (Conjunctions are matched after a space, not at \b, so the regex engine can skip ahead to
-# candidate characters; normalised text has a space before every word but the first.)
-_CLAUSE_END = re.compile(
-    r"""[.!?;:,"()\[\]]| (?:and|but|then|so|because|when|while|whilst|until|after|as|though"""
-    r"""|although|or|however)\b"""
+# A boundary is punctuation, or one of its words after a space (normalised text has a space
+# before every word but the first). `_boundary` builds its regex, and records its parts so that
+# `_Text` can read the same cuts off the words it has already cut the text into: the regex
+# sources `_boundary` made, and which of them each punctuation mark and each word ends.
+_BOUNDARIES: set[str] = set()
+_BOUNDARY_MARKS: dict[str, list[str]] = {}
+_BOUNDARY_WORDS: dict[str, list[str]] = {}
+
+
+def _boundary(marks: str, words: str) -> re.Pattern[str]:
+    """A regex matching one of the characters `marks`, or a space and one of `words`."""
+    pattern = re.compile(f"[{re.escape(marks)}]| (?:{words})\\b")
+    _BOUNDARIES.add(pattern.pattern)
+    for mark in marks:
+        _BOUNDARY_MARKS.setdefault(mark, []).append(pattern.pattern)
+    for word in words.split("|"):
+        _BOUNDARY_WORDS.setdefault(word, []).append(pattern.pattern)
+    return pattern
+
+
+_CLAUSE_END = _boundary(
+    """.!?;:,"()[]""",
+    "and|but|then|so|because|when|while|whilst|until|after|as|though|although|or|however",
 )
-_SENTENCE_END = re.compile(r"""[.!?;"()\[\]]| then\b""")
+_SENTENCE_END = _boundary(""".!?;"()[]""", "then")
 # Who is acting changes at a subordinate clause but not at "and": in "the police were called
 # after he rang me" he rang; in "I rang 101 and they said they would call me back" they did.
-_AGENT_END = re.compile(
-    r"""[.!?;:,"()\[\]]| (?:but|then|so|because|when|while|whilst|until|after|before|as|though"""
-    r"""|although|or|however)\b"""
+_AGENT_END = _boundary(
+    """.!?;:,"()[]""",
+    "but|then|so|because|when|while|whilst|until|after|before|as|though|although|or|however",
 )
 
 
@@ -183,46 +206,66 @@ class Blocker:
 class _Text:
     """Normalised, lower-cased text being categorised.
 
-    It finds each kind of boundary only once, and cuts itself into start keys (see "where a term
-    can start" below) only once.
+    It cuts itself into words once, for the start keys (see "where a term can start" below) and
+    for the boundaries; `fast=False` leaves that out and finds boundaries by regex, as the
+    index-free reference does. Each kind of boundary is found only once.
     """
 
-    __slots__ = ("_cuts", "_keys", "_starts", "text")
+    __slots__ = ("_cuts", "_lengths", "pieces", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, fast: bool = True) -> None:
         self.text = text
-        self._cuts: dict[re.Pattern[str], list[int]] = {}
-        self._keys: list[str] | None = None
-        self._starts: list[int] = []
+        self._cuts: dict[str, list[int]] = {}  # boundary regex source -> where its matches end
+        # The text split at every non-word character, digits folded to "0": the runs of word
+        # characters, with "" between two non-word characters in a row.
+        self.pieces: list[str] | None = None
+        self._lengths: list[int] = []  # the length of all the pieces before each one
+        if not fast:
+            return
+        if text.isascii():  # the same split, faster: non-word characters become spaces
+            self.pieces = text.translate(_ASCII_PIECES).split(" ")
+        else:
+            self.pieces = _NON_WORD.split(_DIGIT.sub("0", text))
+        self._lengths = list(accumulate(map(len, self.pieces), initial=0))
+
+    def start(self, piece: int) -> int:
+        """Where the `piece`th piece starts (a non-word character separates each from the next)."""
+        return self._lengths[piece] + piece
 
     def before(self, start: int, words: int, boundary: re.Pattern[str]) -> str:
         """Up to `words` words before `start`, not reaching back past a `boundary`."""
-        cuts = self._cuts.get(boundary)
+        cuts = self._cuts.get(boundary.pattern)
         if cuts is None:
-            cuts = self._cuts[boundary] = [match.end() for match in boundary.finditer(self.text)]
+            cuts = self._find_cuts(boundary)
         index = bisect.bisect_right(cuts, start)
         begin = max(cuts[index - 1] if index else 0, start - _LOOKBACK_CHARS)
-        return " ".join(self.text[begin:start].split()[-words:])
+        return " ".join(self.text[begin:start].rsplit(None, words)[-words:])
 
-    def keys(self) -> list[str]:
-        """The start key of every place where a hit could start, in text order."""
-        if self._keys is None:
-            # split() with a group alternates [gap, key, gap, key, ..., gap]: a key starts where
-            # the text before it ends.
-            parts = _KEY.split(_DIGIT.sub("0", self.text))
-            self._keys = parts[1::2]
-            self._starts = list(accumulate(map(len, parts)))[::2]
-        return self._keys
+    def _find_cuts(self, boundary: re.Pattern[str]) -> list[int]:
+        """Where each match of `boundary` ends, in order.
 
-    def positions(self, key: str) -> list[int]:
-        """Where `key`, one of `keys()`, starts."""
-        keys = self.keys()
-        index = keys.index(key)
-        found = [self._starts[index]]
-        for _ in range(keys.count(key) - 1):
-            index = keys.index(key, index + 1)
-            found.append(self._starts[index])
-        return found
+        The boundaries `_boundary` made are all read off the pieces at once: where each of their
+        marks is, and where one of their words follows a space.
+        """
+        pieces, text = self.pieces, self.text
+        if pieces is None or boundary.pattern not in _BOUNDARIES:
+            cuts = self._cuts[boundary.pattern] = [end.end() for end in boundary.finditer(text)]
+            return cuts
+        found: dict[str, list[int]] = {source: [] for source in _BOUNDARIES}
+        for mark, sources in _BOUNDARY_MARKS.items():
+            if mark in text:
+                for at in _find_all(text, mark):
+                    for source in sources:
+                        found[source].append(at + 1)
+        for piece in compress(range(len(pieces)), map(_BOUNDARY_WORDS.__contains__, pieces)):
+            start = self.start(piece)
+            if start and text[start - 1] == " ":
+                for source in _BOUNDARY_WORDS[pieces[piece]]:
+                    found[source].append(start + len(pieces[piece]))
+        for cuts in found.values():
+            cuts.sort()
+        self._cuts.update(found)
+        return found[boundary.pattern]
 
     def run_start(self, end: int) -> int:
         """Where the run of word characters that ends just before `end` starts."""
@@ -231,6 +274,14 @@ class _Text:
         while start and (text[start - 1].isalnum() or text[start - 1] == "_"):  # what \w matches
             start -= 1
         return start
+
+
+def _find_all(text: str, part: str) -> Iterator[int]:
+    """Where `part` starts in `text`, in order."""
+    at = text.find(part)
+    while at >= 0:
+        yield at
+        at = text.find(part, at + 1)
 
 
 NEGATION = Blocker(
@@ -322,27 +373,44 @@ REPORTED = Blocker(
 
 # Scanning every rule's whole alternation over every description is slow, and almost all of it
 # is wasted: a text holds a few dozen words, and each term can only start at a handful of them.
-# Every hit starts where a word starts (the patterns open with (?<!\w)), so it starts with the
-# first four characters of that word, the whole word when it is shorter ("me", "tv"), or a
-# punctuation mark ('"go home'): the hit's start key. `_start_keys` reads the start keys a term
-# can have off its source, once, at import. A text is cut into the same keys once per call
-# (`_Text.keys`), and each term is matched, anchored, only at the positions whose key it can
-# start with. Trying those positions left to right, the terms at one position in rule order, and
-# skipping whatever a hit covered, finds exactly the hits `Rule.pattern.finditer` finds; the
-# tests compare the two on every table row and on generated text.
 #
-# Digits fold to "0" on both sides, so `\d+ calls` starts with "0", "00", "000" or "0000". A term
-# may also start with a run of any word characters and then punctuation (`\w+'ll`): the run in
-# front of that punctuation is then a candidate. Any other opening (a bare `\w+`, `.`, a negated
-# class) cannot be indexed and is refused at import, so such a term fails loudly instead of being
-# skipped.
+# Every hit starts where a word starts (the patterns open with (?<!\w)), so it starts with the
+# first four characters of that word, the whole word when it is shorter ("me", "tv"), or with a
+# punctuation mark ('"go home'): the hit's start key. `_StartKeys` reads off each term's source,
+# once, at import, the start keys its hits can have (`_Starts.keys`); and, when the term's first
+# word is always followed by one non-word character and another word, that second word's start
+# keys (`next_word`: "kicked" must be followed by "my", "the", "door", ...); and the start keys of
+# words the term must go on to, anywhere after a space (`later`). Digits fold to "0" on both
+# sides, so `\d+ calls` starts with "0", "00", "000" or "0000". A term may also start with a run
+# of any word characters and then punctuation (`\w+'ll`): the run in front of that punctuation
+# is then a candidate. Any other opening (a bare `\w+`, `.`, a negated class) cannot be read and
+# is refused at import, so such a term fails loudly instead of being skipped.
+#
+# A text is cut into words once (`_Text.pieces`); `_Index.candidates` looks each word up and
+# keeps the terms whose next word and later words the text has. Each such term is then matched,
+# anchored, where the word starts. Trying those positions left to right, the terms at one
+# position in rule order, and skipping whatever a hit covered, finds exactly the hits
+# `Rule.pattern.finditer` finds: every filter only drops a term where it cannot match. The tests
+# check the start keys against Python's own regex parser, and `categorise` against the plain
+# scan (`_categorise_unfiltered`) on every table row and on generated text.
 
 _KEY_LENGTH = 4
-_KEY = re.compile(rf"((?<!\w)\w{{1,{_KEY_LENGTH}}}|[^\w ])")
 _DIGIT = re.compile(r"\d")
 _WORD_CHAR = re.compile(r"\w")
-# An open prefix standing for "a run of any word characters" (a real prefix is word characters).
+_NON_WORD = re.compile(r"\W")
+_key_of_piece = itemgetter(slice(_KEY_LENGTH))
+# For ASCII text (nearly all of it) str.translate does the cutting: every non-word character
+# becomes a space, digits fold. (Every code is in the table: str.translate pays for each
+# character a table lacks.)
+_ASCII_PIECES = {
+    code: "0" if _DIGIT.match(char) else char if _WORD_CHAR.match(char) else " "
+    for code, char in ((code, chr(code)) for code in range(128))
+}
+# Open prefixes that are not real ones (a real one is word characters): "a run of any word
+# characters", and "still in the first word" (while looking for the second word's keys).
 _RUN = r"\w+"
+_FIRST = "(first word)"
+_UNREAD = frozenset(("", _RUN, _FIRST))
 # Structure of a regex source: escapes and classes are skipped whole, so what is left of "(", ")"
 # and "|" is syntax.
 _STRUCTURE = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|[()|]", re.DOTALL)
@@ -352,16 +420,41 @@ _WORD_ENDS = r"(?!\w)"
 _MAX_OPEN = 4096
 
 
-class UnindexableTermError(ValueError):
+# What a group (by its source) reads from a set of open prefixes: (open prefixes after it, keys
+# and runs_before it finishes); and whether it always ends on a non-word character.
+_GROUP_WALKS: dict[tuple[str, frozenset[str]], tuple[frozenset[str], ...]] = {}
+_GROUP_BREAKS: dict[tuple[str, bool], bool] = {}
+
+
+class _UnindexableTermError(ValueError):
     """A rule term whose possible start keys cannot be listed (see "where a term can start")."""
 
 
 @dataclass(frozen=True)
 class _Starts:
-    """How a term's hits can start: at one of `keys`, or on the run just before a `runs_before`."""
+    """Where a term's hits can start, and what else the text must then hold.
 
+    A hit starts at one of `keys`, or on the run of word characters just before one of
+    `runs_before`. `next_word` and `later` are worked out when first needed (the index needs
+    only the keys to be built).
+    """
+
+    term: str
     keys: frozenset[str]
     runs_before: frozenset[str]
+
+    @cached_property
+    def next_word(self) -> frozenset[str] | None:
+        """When every hit's first word is followed by one non-word character and a word: the
+        start keys of that second word ("kicked" must be followed by "my", "the", "door"...)."""
+        return _StartKeys(self.term).next_word()
+
+    @cached_property
+    def later(self) -> tuple[tuple[frozenset[str], ...], ...] | None:
+        """For each top-level alternative, the key sets of the words it must go on to, each
+        after a non-word character: a text can only hold a hit if, for some alternative, it
+        holds a key from each of its sets. None: nothing is known."""
+        return _StartKeys(self.term).later_words()
 
 
 class _Atom(NamedTuple):
@@ -371,9 +464,11 @@ class _Atom(NamedTuple):
     chars: frozenset[str] = frozenset()
     any_word: bool = False  # besides `chars`, any word character
     spans: tuple[tuple[int, int], ...] = ()
+    source: str = ""  # a group's own source, which alone decides what it reads
 
 
 _NOTHING = _Atom("nothing")
+_SPACE = _Atom("chars", frozenset(" "))
 
 
 def _start_keys(term: str) -> _Starts:
@@ -414,36 +509,143 @@ class _StartKeys:
         if len(stack) > 1:
             raise self.error("unbalanced '('")
 
-    def error(self, why: str) -> UnindexableTermError:
-        return UnindexableTermError(f"cannot list where {self.term[:60]!r} starts: {why}")
+    def error(self, why: str) -> _UnindexableTermError:
+        return _UnindexableTermError(f"cannot list where {self.term[:60]!r} starts: {why}")
 
     def derive(self) -> _Starts:
-        for prefix in self.walk(self.group(-1, 0, len(self.term)), {""}):
+        keys, runs_before = self.keys_from(self.group(-1, 0, len(self.term)))
+        return _Starts(self.term, keys, runs_before)
+
+    def keys_from(self, atom: _Atom) -> tuple[frozenset[str], frozenset[str]]:
+        """(keys, runs_before) of the hits of `atom` that run on to the end of the term."""
+        self.keys, self.runs_before = set(), set()
+        for prefix in self.walk(atom, {""}):
             if prefix in ("", _RUN):
                 raise self.error("it can match no word, or any word")
             self.keys.add(prefix)
-        return _Starts(frozenset(self.keys), frozenset(self.runs_before))
+        return frozenset(self.keys), frozenset(self.runs_before)
+
+    def later_words(self) -> tuple[tuple[frozenset[str], ...], ...] | None:
+        """For each top-level alternative, the key sets of the words it must go on to.
+
+        A word must follow wherever every way of reaching that point in the alternative has just
+        read a non-word character (such as the space in "kicked my door"); its key set is the
+        start keys of the rest of the alternative, when they can be listed.
+        """
+        options = []
+        for start, end in self.group(-1, 0, len(self.term)).spans:
+            words = []
+            at, after_break = start, False
+            try:
+                while at < end:
+                    atom, after = self.atom(at)
+                    low, high, after = self.quantifier(after)
+                    after_break = self.breaks_after(atom, low, high, after_break)
+                    if after_break and after < end:
+                        try:
+                            keys, runs_before = self.keys_from(self.group(-1, after, end))
+                            words.append(keys | runs_before)
+                        except _UnindexableTermError:
+                            pass
+                    at = after
+            except _UnindexableTermError:
+                pass  # the words found so far still hold; nothing further is known
+            if not words:
+                return None
+            options.append(tuple(words))
+        return tuple(options)
+
+    def next_word(self) -> frozenset[str] | None:
+        """The start keys of a hit's second word, when every hit's first word is followed by
+        exactly one non-word character and then a word (else None)."""
+        self.keys, self.runs_before = set(), set()
+        try:
+            rest = self.walk(self.group(-1, 0, len(self.term)), {_FIRST})
+        except _UnindexableTermError:
+            return None
+        keys = self.keys | rest
+        if rest & {_FIRST, "", _RUN} or self.runs_before or not all(map(_WORD_CHAR.match, keys)):
+            return None
+        return frozenset(keys)
+
+    def breaks_after(self, atom: _Atom, low: int, high: int | None, before: bool) -> bool:
+        """Whether every way through `atom` repeated `low` to `high` times ends on a non-word
+        character (`before`: whether every way to it did)."""
+        once = self.breaks(atom, before)
+        if high != 1 and self.breaks(atom, once) != once:
+            once = False
+        return before and once if low == 0 else once
+
+    def breaks(self, atom: _Atom, before: bool) -> bool:
+        if atom.kind == "chars":
+            return not atom.any_word and not any(map(_WORD_CHAR.match, atom.chars))
+        if atom.kind != "group":
+            return before
+        memo = (atom.source, before)
+        if atom.source and memo in _GROUP_BREAKS:
+            return _GROUP_BREAKS[memo]
+        _GROUP_BREAKS[memo] = found = self.group_breaks(atom, before)
+        return found
+
+    def group_breaks(self, atom: _Atom, before: bool) -> bool:
+        for start, end in atom.spans:
+            at, state = start, before
+            while at < end:
+                inner, after = self.atom(at)
+                low, high, after = self.quantifier(after)
+                state = self.breaks_after(inner, low, high, state)
+                at = after
+            if not state:
+                return False
+        return True
 
     def group(self, opening: int, body: int, close: int) -> _Atom:
         """The group opening at `opening` (-1: the whole term), its body `body` to `close`."""
-        bars = self.bars[opening]
+        bars = [bar for bar in self.bars[opening] if body <= bar < close]
         starts = [body, *(bar + 1 for bar in bars)]
-        return _Atom("group", spans=tuple(zip(starts, [*bars, close], strict=True)))
+        spans = tuple(zip(starts, [*bars, close], strict=True))
+        return _Atom(
+            "group", spans=spans, source=self.term[opening : close + 1] if opening >= 0 else ""
+        )
 
     def walk(self, atom: _Atom, open_: set[str]) -> set[str]:
         """The open prefixes after `atom`, from those before it."""
         if atom.kind == "chars":
             return self.step(open_, atom.chars, atom.any_word)
         if atom.kind == "group":
-            after: set[str] = set()
-            for start, end in atom.spans:
-                after |= self.sequence(start, end, set(open_))
-            return after
+            return self.walk_group(atom, open_)
         if atom.kind == "word end":
-            for prefix in open_ - {"", _RUN}:
+            for prefix in open_ - _UNREAD:
                 self.keys.add(prefix)
-            return open_ & {"", _RUN}
+            return open_ & _UNREAD
         return open_
+
+    def walk_group(self, atom: _Atom, open_: set[str]) -> set[str]:
+        """`walk` for a group. The same groups recur in many terms (`_VICTIM`, `_PROPERTY`), so
+        what a group does from given prefixes is kept, by its source."""
+        memo = (atom.source, frozenset(open_)) if atom.source else None
+        if memo is not None and memo in _GROUP_WALKS:
+            after, keys, runs_before = _GROUP_WALKS[memo]
+            self.keys |= keys
+            self.runs_before |= runs_before
+            return set(after)
+        outer = self.keys, self.runs_before
+        self.keys, self.runs_before = set(), set()
+        try:
+            found: set[str] = set()
+            for start, end in atom.spans:
+                found |= self.sequence(start, end, set(open_))
+            if memo is not None:
+                _GROUP_WALKS[memo] = (
+                    frozenset(found),
+                    frozenset(self.keys),
+                    frozenset(self.runs_before),
+                )
+            return found
+        finally:
+            outer[0].update(self.keys)
+            outer[1].update(self.runs_before)
+            self.keys, self.runs_before = outer
 
     def sequence(self, at: int, end: int, open_: set[str]) -> set[str]:
         while at < end and open_:
@@ -529,7 +731,7 @@ class _StartKeys:
         return _Atom("chars", frozenset(chars), any_word)
 
     def quantifier(self, at: int) -> tuple[int, int | None, int]:
-        """(least, most or None, end) of the repeat written at `at`; (1, 1, at) when there is none."""
+        """(least, most or None, end) of the repeat written at `at`; (1, 1, at) if there is none."""
         found = _QUANTIFIER.match(self.term, at)
         if found is None:
             return 1, 1, at
@@ -567,36 +769,44 @@ class _StartKeys:
     def step(self, open_: set[str], chars: frozenset[str], any_word: bool) -> set[str]:
         """Read one character that is one of `chars` (or, if `any_word`, any word character)."""
         after: set[str] = set()
+        words = any_word or any(map(_WORD_CHAR.match, chars))
+        others = [char for char in chars if not _WORD_CHAR.match(char)]  # non-word characters
         for prefix in open_:
-            if prefix == _RUN:
-                if any_word or any(_WORD_CHAR.match(char) for char in chars):
+            if prefix == _FIRST:
+                if words:
+                    after.add(_FIRST)
+                if others:
+                    after.add("")  # the second word starts next
+            elif prefix == _RUN:
+                if words:
                     after.add(_RUN)
-                for char in chars:
-                    if _WORD_CHAR.match(char):
-                        continue
-                    if char == " ":
-                        raise self.error("a run of any word characters before a space")
-                    self.runs_before.add(char)
-                continue
-            if any_word:
-                if prefix:
-                    raise self.error(f"any word character after {prefix!r}")
-                after.add(_RUN)
-            for char in chars:
-                if not _WORD_CHAR.match(char):
-                    if prefix:
-                        self.keys.add(prefix)
-                    elif char == " ":
-                        raise self.error("it can start with a space")
-                    else:
-                        self.keys.add(char)
-                    continue
-                longer = prefix + ("0" if _DIGIT.match(char) else char)
-                if len(longer) == _KEY_LENGTH:
-                    self.keys.add(longer)
-                else:
-                    after.add(longer)
+                if " " in others:
+                    raise self.error("a run of any word characters before a space")
+                self.runs_before.update(others)
+            else:
+                self.extend(prefix, chars, any_word, after)
         return after
+
+    def extend(self, prefix: str, chars: frozenset[str], any_word: bool, after: set[str]) -> None:
+        """Read one of `chars` after the real `prefix`: a longer prefix, or a finished key."""
+        if any_word:
+            if prefix:
+                raise self.error(f"any word character after {prefix!r}")
+            after.add(_RUN)
+        for char in chars:
+            if not _WORD_CHAR.match(char):
+                if prefix:
+                    self.keys.add(prefix)
+                elif char == " ":
+                    raise self.error("it can start with a space")
+                else:
+                    self.keys.add(char)
+                continue
+            longer = prefix + ("0" if _DIGIT.match(char) else char)
+            if len(longer) == _KEY_LENGTH:
+                self.keys.add(longer)
+            else:
+                after.add(longer)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -642,6 +852,10 @@ class Rule:
         return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
 
     @cached_property
+    def _windows(self) -> tuple[_Window, ...]:
+        return _window_groups(self.blockers)
+
+    @cached_property
     def _index(self) -> _Index:
         return _Index((self,))
 
@@ -662,32 +876,86 @@ class Rule:
         return True
 
     def _hits(self, text: _Text, candidates: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-        """The hits at `candidates` ((position, term) pairs) that no blocker cancels.
+        """The hits at `candidates` ((position, term) pairs, in order) no blocker cancels.
 
         The same hits as `_scanned_hits`, which scans the whole text with `pattern`: a hit can
         only start at a candidate, and among candidates at one position the earliest term wins,
         as in the alternation.
         """
-        candidates.sort()
         resume = 0  # a hit covers the text up to here
         for position, term in candidates:
-            if position < resume:
-                continue
-            pattern = self._compiled[term]
-            if pattern is None:
-                pattern = self._compiled[term] = re.compile(self._sources[term])
-            match = pattern.match(text.text, position)
-            if match is None:
-                continue
-            resume = match.end()
-            if not any(blocker.blocks(text, position) for blocker in self.blockers):
-                yield match
+            if position >= resume:
+                match = self._match(text, position, term)
+                if match is not None:
+                    resume = match.end()
+                    if not self._blocked(text, position):
+                        yield match
+
+    def _first_hits(
+        self, text: _Text, candidates: list[tuple[int, int]]
+    ) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+        """`_scan` over `_hits`, without the generator: the first hit and the first urgent one."""
+        first = None
+        resume = 0
+        compiled, body, windows = self._compiled, text.text, self._windows
+        for position, term in candidates:
+            if position >= resume:
+                pattern = compiled[term] or self._compile(term)
+                match = pattern.match(body, position)
+                if match is not None:
+                    resume = match.end()
+                    if windows and self._blocked(text, position):
+                        continue
+                    if first is None:
+                        first = match
+                        if self.urgent_kind is None:
+                            break
+                    if term < len(self.urgent) or not self.urgent:  # `is_urgent`
+                        return first, match
+        return first, None
+
+    def _match(self, text: _Text, position: int, term: int) -> re.Match[str] | None:
+        return (self._compiled[term] or self._compile(term)).match(text.text, position)
+
+    def _compile(self, term: int) -> re.Pattern[str]:
+        pattern = self._compiled[term] = re.compile(self._sources[term])
+        return pattern
 
     def _scanned_hits(self, text: _Text) -> Iterator[re.Match[str]]:
         """The hits of `pattern` anywhere in the text that no blocker cancels (no index)."""
         for match in self.pattern.finditer(text.text):
             if not any(blocker.blocks(text, match.start()) for blocker in self.blockers):
                 yield match
+
+    def _blocked(self, text: _Text, start: int) -> bool:
+        """Whether a blocker cancels the hit at `start`: `any(blocker.blocks(...))`, but
+        blockers that read the same words share one look-back and one search."""
+        for words, boundary, pattern in self._windows:
+            if pattern.search(text.before(start, words, boundary)) is not None:
+                return True
+        return False
+
+
+_Window = tuple[int, re.Pattern[str], re.Pattern[str]]  # words, boundary, any blocker's pattern
+_WINDOW_GROUPS: dict[tuple[Blocker, ...], tuple[_Window, ...]] = {}
+
+
+def _window_groups(blockers: tuple[Blocker, ...]) -> tuple[_Window, ...]:
+    """`blockers` grouped by the look-back they read, each group's patterns as one alternation.
+
+    A string holds a match of the alternation exactly when it holds one of any of its patterns.
+    """
+    groups = _WINDOW_GROUPS.get(blockers)
+    if groups is None:
+        sources: dict[tuple[int, re.Pattern[str], int], list[str]] = {}
+        for blocker in blockers:
+            window = (blocker.words, blocker.boundary, blocker.pattern.flags)
+            sources.setdefault(window, []).append(f"(?:{blocker.pattern.pattern})")
+        groups = _WINDOW_GROUPS[blockers] = tuple(
+            (words, boundary, re.compile("|".join(found), flags))
+            for (words, boundary, flags), found in sources.items()
+        )
+    return groups
 
 
 def _rule(
@@ -706,34 +974,232 @@ def _rule(
 class _Index:
     """For each start key, which terms of which rules a hit starting with it could be."""
 
-    __slots__ = ("_keys", "_size", "_table")
+    __slots__ = (
+        "_bits",
+        "_later_bits",
+        "_later_marks",
+        "_mark_table",
+        "_needs",
+        "_piece_bits",
+        "_pieces",
+        "_rules",
+    )
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
-        table: dict[str, list[tuple[int, int, bool]]] = {}
+        words: dict[str, list[tuple[int, int]]] = {}
+        marks: dict[str, list[tuple[int, int, bool]]] = {}
         for number, rule in enumerate(rules):
             for term, starts in enumerate(rule._starts):
                 for key in starts.keys:
-                    table.setdefault(key, []).append((number, term, False))
+                    if _WORD_CHAR.match(key):
+                        words.setdefault(key, []).append((number, term))
+                    else:
+                        marks.setdefault(key, []).append((number, term, False))
                 for key in starts.runs_before:
-                    table.setdefault(key, []).append((number, term, True))
-        self._table = {key: tuple(entries) for key, entries in table.items()}
-        self._keys = frozenset(table)
-        self._size = len(rules)
+                    marks.setdefault(key, []).append((number, term, True))
+        self._rules = rules
+        self._mark_table = {key: tuple(entries) for key, entries in marks.items()}
+        # Each set of later-word keys a term needs gets a bit, when first needed; a term's
+        # `later` becomes, per alternative, the mask of the sets it needs, and a text the mask of
+        # the sets it holds a key from (`met`).
+        self._bits: dict[frozenset[str], int] = {}
+        self._later_bits: dict[str, int] = {}  # key -> the bits of the sets holding it
+        self._later_marks: list[str] = []  # the punctuation among those keys
+        self._piece_bits = _PieceBits(self._later_bits)
+        self._needs: dict[tuple[int, int], tuple[int, ...] | None] = {}
+        self._pieces = _Pieces(
+            _Nodes({key: tuple(entries) for key, entries in words.items()}, self)
+        )
+
+    def entry(self, number: int, term: int) -> _Entry:
+        """(rule number, term number, `next_word`, the masks `later` needs or None)."""
+        starts = self._rules[number]._starts[term]
+        return number, term, starts.next_word, self.needs(number, term)
+
+    def needs(self, number: int, term: int) -> tuple[int, ...] | None:
+        """The masks of the later-word sets the term needs, per alternative (None: none known)."""
+        if (number, term) not in self._needs:
+            later = self._rules[number]._starts[term].later
+            self._needs[number, term] = (
+                None if later is None else tuple(sum(map(self._bit, set(sets))) for sets in later)
+            )
+        return self._needs[number, term]
+
+    def _bit(self, keys: frozenset[str]) -> int:
+        bit = self._bits.get(keys)
+        if bit is None:
+            bit = self._bits[keys] = 1 << len(self._bits)
+            for key in keys:
+                self._later_bits[key] = self._later_bits.get(key, 0) | bit
+                if not _WORD_CHAR.match(key) and key not in self._later_marks:
+                    self._later_marks.append(key)
+            self._piece_bits.clear()  # what it remembered lacks the new bit
+        return bit
 
     def candidates(self, text: _Text) -> list[list[tuple[int, int]] | None]:
-        """For each rule, where in `text` (position, term) a hit could start, or None: nowhere."""
-        found: list[list[tuple[int, int]] | None] = [None] * self._size
-        for key in self._keys.intersection(text.keys()):
-            positions = text.positions(key)
-            for number, term, run_before in self._table[key]:
+        """For each rule, in order, where in `text` (position, term) a hit could start, in order;
+        None when nowhere."""
+        assert text.pieces is not None
+        found: list[list[tuple[int, int]] | None] = [None] * len(self._rules)
+        # Looking the words and marks up first gives every set they need its bit before the
+        # text's `met` is worked out.
+        nodes = list(map(self._pieces.__getitem__, text.pieces))
+        marks = [
+            (mark, [(*entry[:2], entry[2], self.needs(*entry[:2])) for entry in entries])
+            for mark, entries in self._mark_table.items()
+            if mark in text.text
+        ]
+        met = self._word_candidates(text, nodes, found)
+        if marks:
+            self._mark_candidates(text, marks, found, met)
+            for pairs in found:
+                if pairs is not None:
+                    pairs.sort()
+        return found
+
+    def _word_candidates(
+        self, text: _Text, nodes: list[_Node | None], found: list[list[tuple[int, int]] | None]
+    ) -> int:
+        """Add the candidates that start with a word; return `met(text)`, or -1 if not needed."""
+        pieces = text.pieces
+        assert pieces is not None
+        met = -1  # the later-word key sets the text holds a key from, once needed
+        lengths = text._lengths
+        last = len(pieces) - 1
+        for piece in compress(range(len(nodes)), nodes):
+            node = nodes[piece]
+            assert node is not None
+            entries = node.default
+            if node.after and piece < last:
+                entries = node.after.get(pieces[piece + 1][:_KEY_LENGTH], entries)
+            position = lengths[piece] + piece  # `text.start(piece)`
+            for number, term, needs in entries:
+                if needs is not None:  # `_meets(needs, met)`, inline: this loop is the hot one
+                    if met < 0:
+                        met = self.met(text)
+                    for need in needs:
+                        if need & met == need:
+                            break
+                    else:
+                        continue
+                pairs = found[number]
+                if pairs is None:
+                    found[number] = [(position, term)]
+                else:
+                    pairs.append((position, term))
+        return met
+
+    def _mark_candidates(
+        self,
+        text: _Text,
+        marks: list[tuple[str, list[tuple[int, int, bool, tuple[int, ...] | None]]]],
+        found: list[list[tuple[int, int]] | None],
+        met: int,
+    ) -> None:
+        """Add the candidates the punctuation marks in the text give."""
+        body = text.text
+        for mark, entries in marks:
+            for number, term, run_before, needs in entries:
+                if needs is not None:
+                    if met < 0:
+                        met = self.met(text)
+                    if not _meets(needs, met):
+                        continue
                 pairs = found[number]
                 if pairs is None:
                     pairs = found[number] = []
-                if run_before:
-                    pairs.extend((text.run_start(position), term) for position in positions)
-                else:
-                    pairs.extend((position, term) for position in positions)
-        return found
+                for at in _find_all(body, mark):
+                    pairs.append((text.run_start(at) if run_before else at, term))
+
+    def met(self, text: _Text) -> int:
+        """The mask of the later-word key sets `text` holds a key from."""
+        assert text.pieces is not None
+        met: int = reduce(or_, map(self._piece_bits.__getitem__, set(text.pieces)), 0)
+        for mark in self._later_marks:
+            if mark in text.text:
+                met |= self._later_bits[mark]
+        return met
+
+
+class _PieceBits(dict[str, int]):
+    """Piece -> the later-word bits of its start key (see `_Index`), remembered."""
+
+    def __init__(self, bits: dict[str, int]) -> None:
+        super().__init__()
+        self._bits = bits
+
+    def __missing__(self, piece: str) -> int:
+        if len(self) > _MAX_PIECES:
+            self.clear()
+        bits = self[piece] = self._bits.get(piece[:_KEY_LENGTH], 0)
+        return bits
+
+
+class _Node(NamedTuple):
+    """The terms a hit starting with one word key can be, in order: those whose next word
+    `after` lists when the hit's next word has that key, else `default`."""
+
+    default: tuple[tuple[int, int, tuple[int, ...] | None], ...]
+    after: dict[str, tuple[tuple[int, int, tuple[int, ...] | None], ...]]
+
+
+class _Nodes(dict[str, _Node | None]):
+    """Word key -> its `_Node` (None: no term starts with it), built on first use."""
+
+    def __init__(self, table: dict[str, tuple[tuple[int, int], ...]], index: _Index) -> None:
+        super().__init__()
+        self._table = table
+        self._index = index
+
+    def __missing__(self, key: str) -> _Node | None:
+        node = None
+        if key in self._table:
+            entries = tuple(self._index.entry(*entry) for entry in self._table[key])
+            following = {word for *_, next_word, _ in entries for word in next_word or ()}
+            node = _Node(
+                _following(entries, None),
+                {word: _following(entries, word) for word in following},
+            )
+        self[key] = node
+        return node
+
+
+class _Pieces(dict[str, _Node | None]):
+    """Piece -> the `_Node` of its start key, remembered (a text's words mostly recur)."""
+
+    def __init__(self, nodes: _Nodes) -> None:
+        super().__init__()
+        self._nodes = nodes
+
+    def __missing__(self, piece: str) -> _Node | None:
+        if len(self) > _MAX_PIECES:
+            self.clear()
+        node = self[piece] = self._nodes[piece[:_KEY_LENGTH]] if piece else None
+        return node
+
+
+_MAX_PIECES = 100_000
+
+
+def _following(
+    entries: tuple[_Entry, ...], word: str | None
+) -> tuple[tuple[int, int, tuple[int, ...] | None], ...]:
+    """The entries a hit can be when its next word has key `word` (None: one no term needs)."""
+    return tuple(
+        (number, term, needs)
+        for number, term, next_word, needs in entries
+        if next_word is None or (word is not None and word in next_word)
+    )
+
+
+# (rule number, term number, `_Starts.next_word`, and for each of the term's alternatives the
+# mask of later-word key sets it needs, or None: none known)
+_Entry = tuple[int, int, frozenset[str] | None, tuple[int, ...] | None]
+
+
+def _meets(needs: tuple[int, ...], met: int) -> bool:
+    """Whether `met` holds every set one of the alternatives `needs`."""
+    return any(need & met == need for need in needs)
 
 
 PHONE_CALLS = _rule(
@@ -1317,9 +1783,21 @@ _TRANSLATE = str.maketrans(
 )
 
 
+# What `_TRANSLATE` does to ASCII text, as replacements (it only straightens the backtick).
+_ASCII_CHANGES = tuple((chr(code), new or "") for code, new in _TRANSLATE.items() if code < 128)
+
+
 def normalise(text: str) -> str:
     """Straight quotes and apostrophes, plain dashes, single spaces; case is kept."""
-    return " ".join(text.translate(_TRANSLATE).split())
+    if not text.isascii():
+        return " ".join(text.translate(_TRANSLATE).split())
+    for old, new in _ASCII_CHANGES:
+        if old in text:
+            text = text.replace(old, new)
+    # Printable ASCII has no white space but the space; often nothing is left to do.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def _prepare(text: str) -> tuple[str, str]:
@@ -1360,20 +1838,20 @@ def _quote(cased: str, match: re.Match[str]) -> str:
     return f'"{phrase}"'
 
 
-def _rule_hits(
+def _first_hits(
     rules: tuple[Rule, ...], index: _Index, text: _Text, indexed: bool
-) -> Iterator[tuple[Rule, Iterator[re.Match[str]]]]:
-    """Each rule that may have a hit in `text`, in order, with its hits.
+) -> list[tuple[Rule, re.Match[str] | None, re.Match[str] | None]]:
+    """Each rule that may have a hit in `text`, in order, with its first hit and first urgent hit.
 
     `indexed=False` scans every rule's whole alternation instead, as the index must reproduce.
     """
     if not indexed:
-        for rule in rules:
-            yield rule, rule._scanned_hits(text)
-        return
-    for rule, candidates in zip(rules, index.candidates(text), strict=True):
-        if candidates:
-            yield rule, rule._hits(text, candidates)
+        return [(rule, *_scan(rule, rule._scanned_hits(text))) for rule in rules]
+    return [
+        (rule, *rule._first_hits(text, candidates))
+        for rule, candidates in zip(rules, index.candidates(text), strict=True)
+        if candidates
+    ]
 
 
 def _scan(
@@ -1414,8 +1892,8 @@ def _categorise(description: str | None, location: str | None, indexed: bool) ->
         return _EMPTY
     found: dict[str, str] = {}  # category -> reason
     urgent: dict[str, str] = {}  # urgent kind -> reason
-    for rule, hits in _rule_hits(RULES, _RULE_INDEX, _Text(lowered), indexed):
-        first, urgent_hit = _scan(rule, hits)
+    text = _Text(lowered, fast=indexed)
+    for rule, first, urgent_hit in _first_hits(RULES, _RULE_INDEX, text, indexed):
         if first is not None and rule.name != URGENT_ONLY:
             found.setdefault(rule.name, f"{rule.name}: {_quote(cased, first)}")
         if urgent_hit is not None and rule.urgent_kind is not None:
@@ -1425,7 +1903,7 @@ def _categorise(description: str | None, location: str | None, indexed: bool) ->
         _add_location(location, found, indexed)
     if not found:
         found[OTHER] = f"{OTHER}: no category rule matched"
-    categories = tuple(name for name in CATEGORIES if name in found)
+    categories = tuple(sorted(found, key=_RANK.__getitem__))
     reasons = tuple(found[name] for name in categories) + tuple(urgent.values())
     return Categorisation(categories=categories, urgent=bool(urgent), reasons=reasons)
 
@@ -1436,12 +1914,25 @@ def _add_location(location: str, found: dict[str, str], indexed: bool) -> None:
     Name calling in an incident that happened online is online abuse, not verbal abuse
     (sample 12), so an online location takes verbal abuse back out, and says so.
     """
-    lowered, cased = _prepare(location)
-    for rule, hits in _rule_hits(LOCATION_RULES, _LOCATION_INDEX, _Text(lowered), indexed):
-        match = next(hits, None)
-        if match is None:
-            continue
-        reason = f"{rule.name}: location {_quote(cased, match)}"
-        if rule.name == "online_abuse" and found.pop("verbal_abuse", None) is not None:
+    channels = _location_channels(location) if indexed else _channels(location, indexed=False)
+    for name, reason in channels:
+        if name == "online_abuse" and found.pop("verbal_abuse", None) is not None:
             reason += " (name calling online is online abuse)"
-        found.setdefault(rule.name, reason)
+        found.setdefault(name, reason)
+
+
+def _channels(location: str, *, indexed: bool) -> tuple[tuple[str, str], ...]:
+    """(category, reason) for each location rule with a hit in `location`, in rule order."""
+    lowered, cased = _prepare(location)
+    text = _Text(lowered, fast=indexed)
+    return tuple(
+        (rule.name, f"{rule.name}: location {_quote(cased, match)}")
+        for rule, match, _ in _first_hits(LOCATION_RULES, _LOCATION_INDEX, text, indexed)
+        if match is not None
+    )
+
+
+# A sheet repeats its location cells ("outside my front door"), so their channels are kept.
+@lru_cache(maxsize=1024)
+def _location_channels(location: str) -> tuple[tuple[str, str], ...]:
+    return _channels(location, indexed=True)

@@ -7,11 +7,14 @@ the rest cover the taxonomy's guidance and the false positives that matter most 
 from __future__ import annotations
 
 import re
+import re._constants as sre  # Python's own regex parser, for an independent reading of the terms
+import re._parser as sre_parse
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parsers import categories as module
 from parsers.categories import (
     CATEGORIES,
     OTHER,
@@ -477,10 +480,10 @@ URGENCY = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("description", "location", "categories", "urgent"),
-    SAMPLES + CONTACT + PRESENCE + WORDS + THREATS + HARM + HATE + DELIVERIES_AND_NOISE + URGENCY,
-)
+ROWS = SAMPLES + CONTACT + PRESENCE + WORDS + THREATS + HARM + HATE + DELIVERIES_AND_NOISE + URGENCY
+
+
+@pytest.mark.parametrize(("description", "location", "categories", "urgent"), ROWS)
 def test_categorise(
     description: str, location: str | None, categories: tuple[str, ...], urgent: bool
 ) -> None:
@@ -648,3 +651,282 @@ def test_patterns_are_whole_word() -> None:
     # "hit" inside "white", "din" inside "dinner", "bass" inside "embassy" must not fire.
     assert categorise("White dinner at the embassy, a thoughtful gesture.").categories == (OTHER,)
     assert all(re.search(r"\(\?<!\\w\)", rule.pattern.pattern) for rule in RULES)
+
+
+# --- the start-key index never changes a result -------------------------------------------------
+#
+# `categorise` only tries a term where the text could hold a hit of it (see "where a term can
+# start" in the module). That is sound when every hit of a term starts with one of the start keys
+# derived for it, and when the later filters (next word, later words) and the fast ways of
+# cutting the text agree with the regexes. The start keys are re-derived here from Python's own
+# parse of each term; the rest is checked by comparing `categorise` with the plain scan of every
+# rule's whole alternation, `_categorise_unfiltered`, on every row and on generated text.
+
+_TERMS = [
+    pytest.param(rule, index, id=f"{rule.name}-{index}")
+    for rules in (module.RULES, module.LOCATION_RULES)
+    for rule in rules
+    for index in range(len(rule.urgent) + len(rule.terms))
+]
+
+
+class _Unreadable(Exception):
+    pass
+
+
+_RUN = object()  # an open prefix meaning "a run of any word characters"
+_WORD_END = [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_WORD)])]  # the \\w of (?!\\w)
+
+
+def _sre_start_keys(term: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(keys, runs_before) of `(?<!\\w)(?:term)(?!\\w)`, read from `re._parser`'s parse.
+
+    A key is the first four characters of the word a hit starts with (digits as "0"), the whole
+    word when shorter, or the punctuation mark it starts with; a "run before" mark is one that
+    follows a leading run of any word characters (`\\w+'ll`).
+    """
+    reader = _SreReader()
+    if reader.walk(sre_parse.parse(rf"(?<!\w)(?:{term})(?!\w)").data, {""}):
+        raise _Unreadable("can match no word, or any word")
+    return frozenset(reader.keys), frozenset(reader.runs_before)
+
+
+class _SreReader:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.runs_before: set[str] = set()
+
+    def walk(self, items: list[tuple[object, object]], prefixes: set[object]) -> set[object]:
+        for op, av in items:
+            if not prefixes:
+                break
+            if op in (sre.LITERAL, sre.IN):
+                prefixes = self.read(prefixes, *self.chars_of(op, av))
+            elif op is sre.SUBPATTERN:
+                prefixes = self.walk(av[3].data, prefixes)  # type: ignore[index]
+            elif op is sre.BRANCH:
+                alternatives = av[1]  # type: ignore[index]
+                prefixes = set().union(*(self.walk(a.data, set(prefixes)) for a in alternatives))
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                prefixes = self.repeat(prefixes, *av)  # type: ignore[misc]
+            elif op is sre.ASSERT_NOT and av[0] == 1 and av[1].data == _WORD_END:  # type: ignore[index]
+                self.keys.update(p for p in prefixes if isinstance(p, str) and p)
+                prefixes = {p for p in prefixes if p == "" or p is _RUN}
+            elif op not in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+                raise _Unreadable(op)
+        return prefixes
+
+    def repeat(self, prefixes: set[object], low: int, high: int, sub: object) -> set[object]:
+        reached: set[object] = set()
+        current, count = set(prefixes), 0
+        while current:
+            if count >= low:
+                current -= reached
+                if not current:
+                    break
+                reached |= current
+            if count == high:
+                break
+            current, count = self.walk(sub.data, current), count + 1  # type: ignore[attr-defined]
+        return reached
+
+    @staticmethod
+    def chars_of(op: object, av: object) -> tuple[set[str], bool]:
+        if op is sre.LITERAL:
+            return {chr(av)}, False  # type: ignore[arg-type]
+        chars: set[str] = set()
+        any_word = False
+        for item, value in av:  # type: ignore[attr-defined]
+            if item is sre.LITERAL:
+                chars.add(chr(value))
+            elif item is sre.RANGE and value[1] - value[0] <= 128:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            elif item is sre.CATEGORY and value in (sre.CATEGORY_DIGIT, sre.CATEGORY_SPACE):
+                chars.add("0" if value is sre.CATEGORY_DIGIT else " ")
+            elif item is sre.CATEGORY and value is sre.CATEGORY_WORD:
+                any_word = True
+            else:
+                raise _Unreadable(item)
+        return chars, any_word
+
+    def read(self, prefixes: set[object], chars: set[str], any_word: bool) -> set[object]:
+        after: set[object] = set()
+        for prefix in prefixes:
+            if any_word:  # any word character: only a run of them can start like that
+                if prefix and prefix is not _RUN:
+                    raise _Unreadable("any word character inside a key")
+                after.add(_RUN)
+            for char in sorted(chars):
+                if isinstance(prefix, str):
+                    self.read_after(prefix, char, after)
+                elif re.match(r"\w", char):
+                    after.add(_RUN)
+                elif char == " ":
+                    raise _Unreadable("a run of any word characters before a space")
+                else:
+                    self.runs_before.add(char)
+        return after
+
+    def read_after(self, prefix: str, char: str, after: set[object]) -> None:
+        if re.match(r"\w", char):
+            longer = prefix + ("0" if char.isdecimal() else char)
+            (self.keys if len(longer) == 4 else after).add(longer)
+        elif prefix:
+            self.keys.add(prefix)
+        elif char == " ":
+            raise _Unreadable("it can start with a space")
+        else:
+            self.keys.add(char)
+
+
+@pytest.mark.parametrize(
+    ("term", "keys", "runs_before"),
+    [
+        (r"e-?mails?", {"e", "emai"}, set()),
+        (r"\d+ (?:phone )?calls?", {"0", "00", "000", "0000"}, set()),
+        (r'(?:me|tv)|"go home', {"me", "tv", '"'}, set()),
+        (r"(?:said )?(?:\w+'ll|will) kill", {"said", "will"}, {"'"}),
+    ],
+)
+def test_the_independent_reading_of_start_keys(
+    term: str, keys: set[str], runs_before: set[str]
+) -> None:
+    starts = module._start_keys(term)
+    assert _sre_start_keys(term) == (keys, runs_before) == (starts.keys, starts.runs_before)
+
+
+@pytest.mark.parametrize(("rule", "index"), _TERMS)
+def test_start_keys_agree_with_pythons_own_parse(rule: module.Rule, index: int) -> None:
+    term = (rule.urgent + rule.terms)[index]
+    starts = rule._starts[index]
+    assert (starts.keys, starts.runs_before) == _sre_start_keys(term)
+
+
+@pytest.mark.parametrize(
+    "term", [r"\w+ abuse", r"(?:\w+ )?abuse", r".*abuse", r"[^a]buse", r" abuse", r"(?:a)?"]
+)
+def test_a_term_whose_start_cannot_be_listed_is_refused(term: str) -> None:
+    with pytest.raises(module._UnindexableTermError):
+        module._start_keys(term)
+
+
+def test_the_later_filters_see_the_second_word_and_the_words_after() -> None:
+    starts = module.PROPERTY_DAMAGE._starts[len(module.PROPERTY_DAMAGE.urgent) + 3]  # kicked...in
+    assert "kick" in starts.keys
+    assert starts.later is not None and any("door" in words for words in starts.later[0])
+    verbal = module.VERBAL_ABUSE._starts[1]  # "shouted at me"
+    assert verbal.next_word == frozenset({"at", "to", "towa", "and"})  # "effing and blinding"
+
+
+def _result(found: Categorisation) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    return found.categories, found.urgent, found.reasons
+
+
+@pytest.mark.parametrize(("description", "location", "categories", "urgent"), ROWS)
+def test_every_row_gives_what_the_unfiltered_scan_gives(
+    description: str, location: str | None, categories: tuple[str, ...], urgent: bool
+) -> None:
+    assert _result(categorise(description, location=location)) == _result(
+        module._categorise_unfiltered(description, location=location)
+    )
+
+
+def test_every_start_of_every_row_gives_what_the_unfiltered_scan_gives() -> None:
+    # Cut after each word, so that texts end just after (or inside) every hit the tables hold.
+    for row in ROWS:
+        description, location = str(row.values[0]), row.values[1]
+        words = description.split(" ")
+        for end in range(1, len(words) + 1):
+            start = " ".join(words[:end])
+            for text in (start, start.rstrip(".,!?") + "."):
+                assert _result(categorise(text, location=location)) == _result(
+                    module._categorise_unfiltered(text, location=location)
+                ), text
+
+
+def _rule_words() -> list[str]:
+    """The words the rules and blockers are written in, pulled from their patterns."""
+    sources = [term for rule in module.RULES for term in rule.urgent + rule.terms]
+    sources += [blocker.pattern.pattern for blocker in _BLOCKERS]
+    sources += [pattern.pattern for pattern in (module._CLAUSE_END, module._AGENT_END)]
+    cleaned = (re.sub(r"\\[a-zA-Z]|\(\?[^:)]*", " ", source) for source in sources)
+    return sorted({word for source in cleaned for word in re.findall(r"[a-z][a-z']*", source)})
+
+
+_BLOCKERS = [value for value in vars(module).values() if isinstance(value, module.Blocker)]
+_TABLE_WORDS = [word for row in ROWS for word in str(row.values[0]).split()]
+# Runs of two to four words from the tables, so multi-word terms are met whole.
+_PHRASES = sorted(
+    {
+        " ".join(_TABLE_WORDS[start : start + length])
+        for length in (2, 3, 4)
+        for start in range(len(_TABLE_WORDS) - length)
+    }
+)
+_FILLER = "the a and then he she they it was again today at about my our his her i we".split()
+_MARKS = [",", ".", "!", "?", ";", ":", '"', "'", "(", ")", "-", "\u2019", "\u201c", "  ", "\n"]
+_TOKEN = st.one_of(
+    st.sampled_from(_rule_words()),
+    st.sampled_from(_PHRASES),
+    st.sampled_from(_FILLER),
+    st.sampled_from(_VOCAB),
+    st.from_regex(r"[0-9]{1,5}(?:am|pm)?", fullmatch=True),
+    st.text(max_size=4),
+)
+_GAP = st.sampled_from([" ", " ", " ", ", ", ". ", " '", "' ", '"', "", "-", " \u2019", "\t"])
+_DIARY_TEXT = st.lists(st.tuples(_TOKEN, _GAP), max_size=40).map(
+    lambda parts: "".join(token + gap for token, gap in parts)
+)
+_LOCATION = st.one_of(
+    st.none(),
+    st.sampled_from(["Facebook group", "on my mobile", "WhatsApp", "by e-mail", "outside my door"]),
+    _DIARY_TEXT,
+)
+_MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_MANY
+@given(description=_DIARY_TEXT, location=_LOCATION)
+def test_generated_text_gives_what_the_unfiltered_scan_gives(
+    description: str, location: str | None
+) -> None:
+    assert _result(categorise(description, location=location)) == _result(
+        module._categorise_unfiltered(description, location=location)
+    )
+
+
+@_MANY
+@given(description=_DIARY_TEXT)
+def test_each_rule_finds_what_its_whole_alternation_finds(description: str) -> None:
+    text = normalise(description).lower()
+    for rule in module.RULES + module.LOCATION_RULES:
+        found = [match.span() for match in rule.hits(text)]
+        plain = [match.span() for match in rule._scanned_hits(module._Text(text, fast=False))]
+        assert found == plain, rule.name
+
+
+_BOUNDARY_TEXT = st.lists(
+    st.tuples(
+        st.sampled_from([*module._BOUNDARY_WORDS, "x", "ands", "then0", "\u00e9", "_"]),
+        st.sampled_from(["", " ", "  ", "-", "'", *module._BOUNDARY_MARKS, "\u00a0", "\t"]),
+    ),
+    max_size=12,
+).map(lambda parts: "".join(word + gap for word, gap in parts))
+
+
+@given(
+    text=st.one_of(
+        _BOUNDARY_TEXT, _DIARY_TEXT, st.text(), st.text(alphabet=st.characters(max_codepoint=127))
+    )
+)
+def test_the_fast_cuts_are_the_regex_cuts(text: str) -> None:
+    found = module._Text(text)
+    assert found.pieces == module._NON_WORD.split(module._DIGIT.sub("0", text))
+    for boundary in (module._CLAUSE_END, module._SENTENCE_END, module._AGENT_END):
+        cuts = module._Text(text)._find_cuts(boundary)
+        assert cuts == [match.end() for match in boundary.finditer(text)], boundary.pattern
+
+
+@given(text=st.one_of(_DIARY_TEXT, st.text(alphabet=st.characters(max_codepoint=127))))
+def test_normalise_takes_the_same_short_cut_as_the_long_way(text: str) -> None:
+    assert normalise(text) == " ".join(text.translate(module._TRANSLATE).split())
