@@ -11,20 +11,12 @@ from pathlib import Path
 
 from ingest import config as config_module
 from ingest import store_commands
+from ingest.argtypes import iso_datetime
 from ingest.convert import convert_legacy_doc
 from parsers import SheetResult, parse_sheet
 from parsers.model import Incident, to_json
 from parsers.package import Limits
 from parsers.template import build_template
-
-
-def _iso_datetime(text: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-03-20T09:15:00+00:00"
-        ) from err
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parse.add_argument(
         "--received",
-        type=_iso_datetime,
+        type=iso_datetime,
         help="when the email arrived (ISO 8601); default: each file's modification time",
     )
     parse.add_argument("--json", action="store_true", help="one JSON object per file per line")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ingest.argtypes import iso_datetime
 from ingest.config import Settings
 from parsers import parse_sheet
 from store import db
@@ -35,7 +36,7 @@ def add_commands(commands: Any) -> dict[str, Handler]:
     record = commands.add_parser("record", help="parse sheets from disk and record them")
     record.add_argument("files", nargs="+", type=Path, metavar="FILE")
     record.add_argument("--sender", help="the resident's email address")
-    record.add_argument("--received", type=dt.datetime.fromisoformat, help="ISO 8601 time")
+    record.add_argument("--received", type=iso_datetime, help="ISO 8601 time")
     record.add_argument("--json", action="store_true")
 
     cases = commands.add_parser("cases", help="list cases")

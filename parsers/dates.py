@@ -524,6 +524,12 @@ def _weekday_check(weekday: int | None, value: dt.date) -> tuple[str, ...]:
     return (f"{written} does not match {_uk(value)} (a {actual}); check the date.",)
 
 
+def _nearest_fitting(candidates: list[dt.date], weekday: int, ref: dt.date) -> dt.date | None:
+    """The nearest candidate that falls on `weekday`, if any does."""
+    fitting = [c for c in candidates if c.weekday() == weekday]
+    return _nearest(fitting, ref) if fitting else None
+
+
 # Beyond about six months, a weekday that fits another year outweighs nearness.
 _STALE_DAYS = 183
 
@@ -554,9 +560,8 @@ def _day_month(day: int, month: int, weekday: int | None, ctx: _DateContext) -> 
         # "Monday 3rd March" read in December 2026: 3 March 2026 (a Tuesday) and 3 March 2025 (a
         # Monday) are both long ago, so the year where weekday and day agree is the likelier.
         # A recent date with the wrong weekday is more likely a slip, and keeps its warning.
-        fitting = [c for c in candidates if c.weekday() == weekday]
-        if fitting:
-            chosen = _nearest(fitting, ctx.ref)
+        chosen = _nearest_fitting(candidates, weekday, ctx.ref)
+        if chosen is not None:
             note = (
                 f"Read {_quote(ctx.raw)} as {_uk(chosen)}, the nearest year when "
                 f"{chosen.day} {chosen:%B} was a {_WEEKDAY_NAMES[weekday]}; check the year."
@@ -588,10 +593,9 @@ def _day_only(day: int, fields: _Fields, ctx: _DateContext) -> DateResult:
         return _not_real(ctx)
     nearest = _nearest(candidates, ctx.ref)
     weekday = fields.weekday
-    fitting = [c for c in candidates if weekday is not None and c.weekday() == weekday]
-    if weekday is None or not fitting:
+    value = None if weekday is None else _nearest_fitting(candidates, weekday, ctx.ref)
+    if weekday is None or value is None:
         return DateResult(nearest, _weekday_check(weekday, nearest))
-    value = _nearest(fitting, ctx.ref)
     if value == nearest:
         return DateResult(value)
     note = (

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from store.enums import AttachmentStatus, CaseStatus, MessageState
@@ -288,7 +288,9 @@ def review_items(session: Session) -> list[dict[str, Any]]:
                 "or split with `diarydesk person`",
             }
         )
-    for incident in session.scalars(select(Incident).order_by(Incident.id)):
+    # Most incidents carry no warnings; let the database skip them instead of loading them all.
+    with_warnings = select(Incident).where(cast(Incident.warnings, String) != "[]")
+    for incident in session.scalars(with_warnings.order_by(Incident.id)):
         for warning in incident.warnings:
             items.append(
                 {

@@ -246,3 +246,11 @@ def test_cases_json_schema_through_the_cli(
     assert [i["date"] for i in detail["incidents"]] == ["2026-03-03", "2026-03-06"]
     assert detail["incidents"][0]["source"]["file"] == "diary.docx"
     assert detail["incidents"][0]["police_references"] == ["5781/03MAR"]
+
+
+def test_incident_warnings_are_listed_for_review(session: Session) -> None:
+    undated = Entry("sometime last month", "10pm", "door", "He banged on my door.", "Gary Hollis")
+    send(session, "aisha@example.org", [undated, ROWS[1]], n=1)
+    warnings = [i for i in review_items(session) if i["kind"] == "warning"]
+    assert len(warnings) == 1
+    assert "sometime last month" in warnings[0]["reason"]
