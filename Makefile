@@ -24,7 +24,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict parsers store ingest
+	$(BIN)/mypy --strict parsers store ingest notify
 
 test: lint
 	$(BIN)/pytest

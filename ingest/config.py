@@ -7,10 +7,12 @@ editing TOML needs; unknown keys are errors, so a typo never silently falls back
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class ConfigError(Exception):
@@ -18,7 +20,7 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ParserSettings(_Section):
@@ -50,11 +52,162 @@ class RetentionSettings(_Section):
     closed_cases_days: int = Field(default=1826, gt=0)
 
 
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _duration(text: str) -> str:
+    if _DURATION.match(text) is None:
+        raise ValueError('a duration such as "30s", "5m" or "1h"')
+    return text
+
+
+def _address(text: str) -> str:
+    # Deliberately loose: the SMTP server is the judge; this catches a missing "@" or a name.
+    if _ADDRESS.match(text) is None:
+        raise ValueError(f"{text!r} is not an email address (name@example.org)")
+    return text
+
+
+def seconds(duration: str) -> float:
+    """A validated duration such as "5m" in seconds."""
+    matched = _DURATION.match(duration)
+    if matched is None:
+        raise ValueError(f"not a duration: {duration!r}")
+    return float(int(matched.group(1)) * _UNIT_SECONDS[matched.group(2)])
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+Address = Annotated[str, AfterValidator(_address)]
+Security = Literal["tls", "starttls", "none"]
+
+
+class _Credentials(_Section):
+    """How to log in to a mail server. Secrets never live in the TOML: only where to find them."""
+
+    host: str = ""
+    # 0: the standard port for `security` (IMAP 993/143, SMTP 465/587).
+    port: int = Field(default=0, ge=0, lt=65536)
+    # "tls" (implicit TLS), "starttls", or "none" (refused unless host is a loopback address).
+    security: Security = "tls"
+    username: str = ""
+    # "password" (LOGIN), "xoauth2" (Microsoft 365 client credentials through msal, or the
+    # token printed by `token_command`), or "none" (SMTP relays that take no login).
+    auth: Literal["password", "xoauth2", "none"] = "password"
+    password_env: str = ""
+    password_file: str = ""
+    oauth_tenant_id: str = ""
+    oauth_client_id: str = ""
+    oauth_client_secret_env: str = ""
+    # A command whose standard output is an OAuth access token (used instead of msal).
+    token_command: str = ""
+    connect_timeout_s: float = Field(default=15.0, gt=0)
+    read_timeout_s: float = Field(default=60.0, gt=0)
+
+
+class MailboxSettings(_Credentials):
+    # "maildir" (a local folder, the embedded default) or "imap".
+    kind: Literal["maildir", "imap"] = "maildir"
+    # Maildir: the root folder (with cur/, new/, tmp/); other folders are Maildir++ subfolders.
+    path: str = "var/mail"
+    folder: str = "INBOX"
+    processed_folder: str = "Diarydesk/Processed"
+    review_folder: str = "Diarydesk/Review"
+    # Emails with no Word attachment and no police reference are other enquiries: leave them
+    # in the inbox, unread (false moves them to `ignored_folder` instead).
+    leave_unrelated: bool = True
+    ignored_folder: str = "Diarydesk/Other"
+    # Messages fetched per IMAP round trip.
+    batch_size: int = Field(default=50, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _imap_needs_a_server(self) -> MailboxSettings:
+        if self.kind == "imap" and not self.host:
+            raise ValueError('mailbox.host is required when mailbox.kind is "imap"')
+        return self
+
+
+class ScheduleSettings(_Section):
+    # How often the daemon polls the mailbox ("30s", "5m", "1h").
+    poll_every: Duration = "5m"
+
+
+class WorkerSettings(_Section):
+    # Tries before a message that keeps failing is quarantined (moved to the review folder).
+    max_attempts: int = Field(default=3, gt=0)
+    # Consecutive failed polls before the admin gets an operational alert.
+    failed_polls_before_alert: int = Field(default=3, gt=0)
+    # Who gets operational alerts (the worker is failing); empty: nobody.
+    admin: list[Address] = []
+    # Reconnect backoff after a failed poll: doubles from `backoff_initial` up to `backoff_max`.
+    backoff_initial: Duration = "10s"
+    backoff_max: Duration = "15m"
+    # A worker's database lease on the mailbox expires this long after its last heartbeat.
+    lock_ttl: Duration = "10m"
+
+
+class MailOutSettings(_Credentials):
+    # "outbox" (write .eml files to `outbox_dir`, the embedded default) or "smtp".
+    kind: Literal["outbox", "smtp"] = "outbox"
+    outbox_dir: str = "var/outbox"
+    # The From: address of alerts and digests ("from" in the TOML).
+    from_: Address = Field(default="diarydesk@localhost.localdomain", alias="from")
+    security: Security = "starttls"
+
+
+class AlertRoute(_Section):
+    # Incidents whose resident's postcode starts with this (e.g. "M14") go to `officers`.
+    postcode_prefix: str = ""
+    # ... or whose resident's address contains this area name.
+    area: str = ""
+    officers: list[Address]
+
+
+class AlertSettings(_Section):
+    # Officers who receive threshold and urgent alerts (unless a route matches first).
+    officers: list[Address] = []
+    routes: list[AlertRoute] = []
+    # false sends alerts without incident descriptions (data minimisation).
+    include_descriptions: bool = True
+    # Retry backoff while the mail server refuses: doubles up to `retry_max`.
+    retry_initial: Duration = "1m"
+    retry_max: Duration = "1h"
+
+
+class DigestSettings(_Section):
+    recipients: list[Address] = []
+    # Cron expression (minute hour day month day-of-week) in `timezone`.
+    schedule: str = "0 8 * * mon-fri"
+    timezone: str = "Europe/London"
+    # Send a short "nothing new" digest on an empty day, so silence never hides a broken worker.
+    send_when_empty: bool = True
+    include_descriptions: bool = True
+    # A folder of Jinja2 templates that override the built-in ones (same file names).
+    templates_dir: str = ""
+    # Working days to respond (hate, violence, threats / everything else) and between updates.
+    urgent_response_days: int = Field(default=1, gt=0)
+    response_days: int = Field(default=10, gt=0)
+    update_every_days: int = Field(default=10, gt=0)
+
+
+class AcknowledgementSettings(_Section):
+    # Reply to the resident with how many incidents arrived and the case reference.
+    enabled: bool = False
+
+
 class Settings(_Section):
     parser: ParserSettings = ParserSettings()
     database: DatabaseSettings = DatabaseSettings()
     thresholds: ThresholdSettings = ThresholdSettings()
     retention: RetentionSettings = RetentionSettings()
+    mailbox: MailboxSettings = MailboxSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    worker: WorkerSettings = WorkerSettings()
+    mail_out: MailOutSettings = MailOutSettings()
+    alerts: AlertSettings = AlertSettings()
+    digest: DigestSettings = DigestSettings()
+    acknowledgement: AcknowledgementSettings = AcknowledgementSettings()
 
 
 def load(path: Path | None) -> Settings:

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures for the real parts (databases, mail servers), available to every test package.
+pytest_plugins = ["tests.db_fixtures", "tests.dovecot_fixture", "tests.smtp_fixture"]
+
 REPO = Path(__file__).resolve().parents[1]
 
 

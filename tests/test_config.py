@@ -20,7 +20,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             keys |= _keys(annotation, f"{prefix}{name}.")
         else:
-            keys.add(prefix + name)
+            keys.add(prefix + (field.alias or name))
     return keys
 
 

@@ -1,4 +1,4 @@
-"""Store fixtures: every test that asks for `db_url` runs on SQLite and on PostgreSQL.
+"""Database fixtures for every test package: a test asking for `db_url` runs on both backends.
 
 SQLite is a file in the test's temporary directory. PostgreSQL is a fresh database created for
 each test on the server named by DIARYDESK_TEST_POSTGRES (default: the local `test` database,
