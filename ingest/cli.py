@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ingest import config as config_module
-from ingest import store_commands
+from ingest import store_commands, worker_commands
 from ingest.argtypes import iso_datetime
-from ingest.convert import convert_legacy_doc
-from parsers import SheetResult, parse_sheet
+from ingest.sheets import read_sheet
+from parsers import SheetResult
 from parsers.model import Incident, to_json
-from parsers.package import Limits
 from parsers.template import build_template
 
 
@@ -36,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     template = commands.add_parser("template", help="write the blank diary sheet")
     template.add_argument("out", type=Path, metavar="OUT.docx")
     template.add_argument("--organisation", default="Diary sheet")
-    parser.set_defaults(store_handlers=store_commands.add_commands(commands))
+    handlers = store_commands.add_commands(commands)
+    handlers.update(worker_commands.add_commands(commands))
+    parser.set_defaults(store_handlers=handlers)
     return parser
 
 
@@ -63,19 +64,9 @@ def _parse(
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
-    limits = Limits(max_input_bytes=settings.parser.max_attachment_mb * 1024 * 1024)
     for path in args.files:
-        data = path.read_bytes()
         received = args.received or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        result = parse_sheet(data, received=received, limits=limits)
-        if (
-            result.problem is not None
-            and result.problem.code == "legacy_doc"
-            and settings.parser.convert_legacy_doc
-        ):
-            converted = convert_legacy_doc(data, timeout_s=settings.parser.convert_timeout_s)
-            if converted is not None:
-                result = parse_sheet(converted, received=received, limits=limits)
+        result = read_sheet(path.read_bytes(), received=received, settings=settings.parser)
         if args.json:
             print(json.dumps(to_json(result, str(path)), ensure_ascii=False))
         else:

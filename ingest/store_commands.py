@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ingest.argtypes import iso_datetime
 from ingest.config import Settings
-from parsers import parse_sheet
+from ingest.sheets import read_sheet
 from store import db
 from store.cases import CaseError, update_case
 from store.persons import PersonError, confirm_link, merge_persons, split_person
@@ -128,7 +128,7 @@ def _record(args: argparse.Namespace, settings: Settings) -> int:
             received = args.received or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
             if received.tzinfo is None:
                 received = received.replace(tzinfo=dt.UTC)
-            result = parse_sheet(data, received=received)
+            result = read_sheet(data, received=received, settings=settings.parser)
             outcome = record_file(
                 session,
                 SheetInput(path.name, data, result),

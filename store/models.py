@@ -57,7 +57,10 @@ class Message(Base):
     """One received e-mail; the IMAP key and the raw bytes' hash each identify it once."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("mailbox", "folder", "uidvalidity", "uid"),)
+    __table_args__ = (
+        UniqueConstraint("mailbox", "folder", "uidvalidity", "uid"),
+        Index("ix_messages_mailbox_moved_at", "mailbox", "moved_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(255))
@@ -75,6 +78,12 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The mailbox's own handle (str(uid) for IMAP, the file's key for a Maildir), and where
+    # the message was moved once recorded: a row recorded but not yet moved is moved by the
+    # next cycle, which is how a crash between commit and move heals.
+    source_key: Mapped[str | None] = mapped_column(String(255))
+    moved_to: Mapped[str | None] = mapped_column(String(255))
+    moved_at: Mapped[dt.datetime | None]
 
 
 class Attachment(Base):

@@ -23,9 +23,9 @@ from store import references
 from store.audit import audit
 from store.blobs import sha256, store_blob
 from store.cases import open_case, refresh_case
-from store.enums import AttachmentStatus, MessageState, ReferenceSource
+from store.enums import AttachmentStatus, CaseStatus, MessageState, ReferenceSource
 from store.incidents import record_incident
-from store.models import Attachment, Case, Message, ThresholdCrossing
+from store.models import Attachment, Case, Message, Resident, ThresholdCrossing
 from store.names import compare, name_key
 from store.persons import PersonLink, resolve_person
 from store.residents import resolve_resident
@@ -47,6 +47,7 @@ class SourceMessage:
     message_id: str | None = None
     sender: str | None = None
     subject: str | None = None
+    source_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,34 +79,94 @@ def record_message(
     actor: str = "worker",
 ) -> RecordOutcome:
     """Store the raw message first, then every sheet; evaluate thresholds for touched cases."""
-    digest = sha256(message.raw)
-    existing = _existing_message(session, message, digest)
-    if existing is not None:
-        return RecordOutcome(message_pk=existing.id, already_recorded=True)
-    store_blob(session, message.raw)
-    row = Message(
-        mailbox=message.mailbox,
-        folder=message.folder,
-        uidvalidity=message.uidvalidity,
-        uid=message.uid,
-        message_id_header=message.message_id,
-        sender=message.sender,
-        subject=message.subject,
-        received_at=message.received_at,
-        sha256=digest,
-        state=MessageState.RECEIVED,
-    )
-    session.add(row)
-    session.flush()
+    row = _existing_message(session, message, sha256(message.raw))
+    if row is not None and row.state is not MessageState.RECEIVED:
+        return RecordOutcome(message_pk=row.id, already_recorded=True)
+    if row is None:
+        # The raw bytes first: whatever happens to the sheets, the email itself is kept.
+        row = _message_row(session, message)
     audit(session, actor, "message.record", "message", row.id, sheets=len(sheets))
     outcome = RecordOutcome(message_pk=row.id)
     recorder = _SheetRecorder(session, outcome, message, now, actor)
     for sheet in sheets:
         recorder.record(sheet, row.id, body_references)
     parsed_any = any(sheet.result.status is Status.PARSED for sheet in sheets)
+    if not sheets and body_references:
+        parsed_any = recorder.body_only(body_references)
     row.state = MessageState.RECORDED if parsed_any else MessageState.REVIEW
+    if not parsed_any and not row.last_error:
+        row.last_error = _review_reason(sheets)
     outcome.crossings = evaluate(session, case_ids=outcome.case_ids, now=now, settings=thresholds)
     return outcome
+
+
+def record_failure(
+    session: Session,
+    message: SourceMessage,
+    *,
+    error: str,
+    max_attempts: int,
+    actor: str = "worker",
+) -> Message:
+    """Keep the raw email of a try that failed, count the try, and quarantine it after
+    `max_attempts`: it is then listed for review with its error instead of retried forever.
+
+    Runs in a fresh transaction after the failed one rolled back, so the email is stored even
+    when recording it keeps failing.
+    """
+    row = _existing_message(session, message, sha256(message.raw))
+    if row is None:
+        row = _message_row(session, message)
+    if row.state is not MessageState.RECEIVED:
+        return row  # recorded meanwhile (by another worker): nothing failed for good
+    row.attempts += 1
+    row.last_error = error
+    if row.attempts >= max_attempts:
+        row.state = MessageState.QUARANTINED
+    audit(
+        session,
+        actor,
+        "message.quarantine" if row.state is MessageState.QUARANTINED else "message.fail",
+        "message",
+        row.id,
+        attempts=row.attempts,
+    )
+    session.flush()
+    return row
+
+
+def _message_row(session: Session, message: SourceMessage) -> Message:
+    digest = store_blob(session, message.raw)
+    row = Message(
+        mailbox=message.mailbox,
+        folder=message.folder,
+        uidvalidity=message.uidvalidity,
+        uid=message.uid,
+        source_key=message.source_key,
+        message_id_header=message.message_id,
+        sender=message.sender,
+        subject=message.subject,
+        received_at=message.received_at,
+        sha256=digest,
+        state=MessageState.RECEIVED,
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _review_reason(sheets: Sequence[SheetInput]) -> str:
+    problems = [
+        f"{sheet.filename}: {sheet.result.problem.message}"
+        for sheet in sheets
+        if sheet.result.problem is not None
+    ]
+    if problems:
+        return "; ".join(problems)
+    if sheets:
+        return "no incidents could be read from the attached sheet(s)"
+    return "a police reference from a sender with no open case: link it by hand"
 
 
 def record_file(
@@ -256,6 +317,30 @@ class _SheetRecorder:
         for case in cases.values():
             refresh_case(session, case, needs_review=links.unconfirmed)
             self.outcome.case_ids.add(case.id)
+
+    def body_only(self, body_refs: Sequence[ParsedReference]) -> bool:
+        """An email with references but no sheet ("my crime number is ..."): link them to the
+        sender's open cases. False when there is no such case, so a person links it."""
+        if not self.message.sender:
+            return False
+        resident = self.session.scalars(
+            select(Resident).where(Resident.email == self.message.sender.strip().lower())
+        ).first()
+        if resident is None:
+            return False
+        cases = list(
+            self.session.scalars(
+                select(Case).where(Case.resident_id == resident.id, Case.status == CaseStatus.OPEN)
+            )
+        )
+        if not cases:
+            return False
+        for parsed in body_refs:
+            ref = references.upsert_reference(self.session, parsed, None)
+            for case in cases:
+                references.link(self.session, ref, ReferenceSource.EMAIL_BODY, case_id=case.id)
+        self.outcome.case_ids.update(case.id for case in cases)
+        return True
 
     def _case_references(
         self,

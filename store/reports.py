@@ -272,6 +272,20 @@ def review_items(session: Session) -> list[dict[str, Any]]:
                 "reason": message.last_error or "processing failed repeatedly",
             }
         )
+    # A message in review whose sheets are listed above needs no second line; one with no
+    # unreadable sheet (a police reference from an unknown sender) does.
+    listed = {item["message_id"] for item in items}
+    for message in session.scalars(
+        select(Message).where(Message.state == MessageState.REVIEW).order_by(Message.id)
+    ):
+        if message.id not in listed:
+            items.append(
+                {
+                    "kind": "message_for_review",
+                    "message_id": message.id,
+                    "reason": message.last_error or "nothing in this email could be read",
+                }
+            )
     for incident in session.scalars(
         select(Incident)
         .where(Incident.person_id.is_not(None), Incident.person_confirmed.is_(False))

@@ -139,3 +139,30 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def _time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """How far the worker has read a folder: UIDs up to `after_uid` are settled (recorded,
+    moved, or left as other enquiries), valid only while the folder's UIDVALIDITY is the same."""
+
+    uidvalidity: int | None = None
+    after_uid: int = 0
+
+
+def read_cursor(session: Session, mailbox: str, folder: str) -> Cursor:
+    row = session.get(KeyValue, f"cursor:{mailbox}:{folder}")
+    if row is None:
+        return Cursor()
+    return Cursor(uidvalidity=row.value.get("uidvalidity"), after_uid=int(row.value["after_uid"]))
+
+
+def write_cursor(session: Session, mailbox: str, folder: str, cursor: Cursor) -> None:
+    key = f"cursor:{mailbox}:{folder}"
+    value = {"uidvalidity": cursor.uidvalidity, "after_uid": cursor.after_uid}
+    row = session.get(KeyValue, key)
+    if row is None:
+        session.add(KeyValue(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
