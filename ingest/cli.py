@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ingest import config as config_module
-from ingest import store_commands, worker_commands
+from ingest import alert_commands, digest_commands, store_commands, worker_commands
 from ingest.argtypes import iso_datetime
 from ingest.sheets import read_sheet
 from parsers import SheetResult
@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--organisation", default="Diary sheet")
     handlers = store_commands.add_commands(commands)
     handlers.update(worker_commands.add_commands(commands))
+    handlers.update(alert_commands.add_commands(commands))
+    handlers.update(digest_commands.add_commands(commands))
     parser.set_defaults(store_handlers=handlers)
     return parser
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -337,9 +339,16 @@ class Poller:
 
     def _heartbeat(self) -> bool:
         with self.sessions() as session:
-            return locks.acquire(
-                session, self.lock_name, self.holder, now=self.clock(), ttl=self.lock_ttl
-            )
+            now = self.clock()
+            if locks.acquire(session, self.lock_name, self.holder, now=now, ttl=self.lock_ttl):
+                return True
+            stale = locks.holder_of(session, self.lock_name)
+            if stale is not None and _dead_local_process(stale):
+                log.info(
+                    "taking over %s from %s, which is no longer running", self.lock_name, stale
+                )
+                return locks.take_over(session, self.lock_name, stale, self.holder, now=now)
+            return False
 
     def release(self) -> None:
         with self.sessions() as session:
@@ -349,3 +358,18 @@ class Poller:
     def _transaction(self) -> Iterator[Session]:
         with self.sessions() as session, session.begin():
             yield session
+
+
+def _dead_local_process(holder: str) -> bool:
+    """True when `holder` ("host:pid", see ingest.worker.default_holder) names a process on
+    this host that has exited. Any doubt (another host, a pid we may not signal) is False."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

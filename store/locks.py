@@ -49,3 +49,21 @@ def release(session: Session, name: str, holder: str) -> None:
         synchronize_session=False
     )
     session.commit()
+
+
+def holder_of(session: Session, name: str) -> str | None:
+    lock = session.get(Lock, name)
+    return lock.holder if lock is not None else None
+
+
+def take_over(session: Session, name: str, stale: str, holder: str, *, now: dt.datetime) -> bool:
+    """Take the lease from `stale`, known dead (a process on this host that no longer exists):
+    a restart after a crash need not wait out the TTL. False if someone else got there first."""
+    taken = session.execute(
+        update(Lock)
+        .where(Lock.name == name, Lock.holder == stale)
+        .values(holder=holder, acquired_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(getattr(taken, "rowcount", 0))
