@@ -100,7 +100,8 @@ class _Credentials(_Section):
     oauth_tenant_id: str = ""
     oauth_client_id: str = ""
     oauth_client_secret_env: str = ""
-    # A command whose standard output is an OAuth access token (used instead of msal).
+    # A command whose standard output is an OAuth access token (used instead of msal); run
+    # without a shell, it must finish within read_timeout_s.
     token_command: str = ""
     connect_timeout_s: float = Field(default=15.0, gt=0)
     read_timeout_s: float = Field(default=60.0, gt=0)
