@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +48,10 @@ Clock = Callable[[], dt.datetime]
 AfterRecord = Callable[[Session, RecordOutcome, SourceMessage], None]
 
 _SETTLED = (MessageState.RECORDED, MessageState.REVIEW, MessageState.QUARANTINED)
+_POLICE_WORDS = re.compile(
+    r"\b(police|crime|cad|incident|officer|constable|pc|dc|ps|log|occurrence|collar)\b",
+    re.IGNORECASE,
+)
 
 
 def utc_now() -> dt.datetime:
@@ -205,19 +210,23 @@ class Poller:
         tally.seen += 1
         ref = fetched.ref
         log.debug("fetched %s", ref.key, extra={"event": "fetched", "ref": ref.key})
+        content = read_message(fetched.raw)
+        now = self.clock()
+        received = content.date or fetched.internal_date or now
+        body_refs = find_references(content.text) if content.text else []
+        if not content.sheets and body_refs and not _POLICE_WORDS.search(content.text):
+            # Without a sheet, a bare number ("account number 43260012345") is no reason to
+            # take an enquiry out of the inbox: the email must also talk about the police.
+            body_refs = []
+        if not content.sheets and not body_refs:
+            self._unrelated(source, ref, tally)
+            return
         known = self._known_state(fetched.raw)
         if known is not None:
             # Recorded already (a crash before the move, or the same email twice): move only.
             tally.already_recorded += 1
             pk, state = known
             self._move(source, pk, ref, self._target(state))
-            return
-        content = read_message(fetched.raw)
-        now = self.clock()
-        received = content.date or fetched.internal_date or now
-        body_refs = find_references(content.text) if content.text else []
-        if not content.sheets and not body_refs:
-            self._unrelated(source, ref, tally)
             return
         message = self._source_message(fetched, content, received)
         sheets = [

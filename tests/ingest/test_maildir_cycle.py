@@ -226,3 +226,28 @@ def test_a_missing_maildir_fails_the_poll_with_a_clear_error(
     assert "does not exist" in polled.stderr and "mailbox.path" in polled.stderr
     status = _diarydesk("--config", str(config), "status")
     assert "FAILING: 1 poll(s) in a row" in status.stdout
+
+
+def test_a_number_that_looks_like_a_reference_does_not_take_an_enquiry_from_the_inbox(
+    tmp_path: Path, db_url: str, engine: Engine
+) -> None:
+    maildir = tmp_path / "mail"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1764000001.M1P1.rent").write_bytes(
+        b"From: t.ellis@example.com\r\nSubject: Rent\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n"
+        b"\r\nMy account number is 43260012345, please send a statement.\r\n"
+    )
+    (maildir / "new" / "1764000002.M2P1.crime").write_bytes(
+        b"From: t.ellis@example.com\r\nSubject: Police\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
+        b"\r\nThe police gave me crime number 43260012399 for the damage.\r\n"
+    )
+    counts = _poller(_settings(maildir, db_url), engine).poll()
+    assert counts is not None
+    assert counts.left_unrelated == 1
+    assert [p.name for p in _files(maildir)] == ["1764000001.M1P1.rent"]
+    # The crime number from a sender with no case yet waits for a person to link it.
+    assert [p.name for p in _files(maildir / ".Diarydesk.Review")] == ["1764000002.M2P1.crime"]
+    with session_factory(engine)() as session:
+        kinds = [item["kind"] for item in review_items(session)]
+    assert kinds == ["message_for_review"]
