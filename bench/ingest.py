@@ -15,6 +15,7 @@ small and the large backlog (the target: within 3x of the floor, RSS ratio <= 1.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import json
 import os
@@ -29,8 +30,6 @@ import zipfile
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-
-import datetime as dt
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -222,10 +221,8 @@ def main() -> None:
                 client.select_folder("INBOX")  # makes the maildir
             built = time.perf_counter()
             size = _deliver(mailbox.maildir, count, seed=count)
-            print(
-                f"{count} messages, {size / 1e6:.0f} MB, built in {time.perf_counter() - built:.1f}s",
-                flush=True,
-            )
+            took = time.perf_counter() - built
+            print(f"{count} messages, {size / 1e6:.0f} MB, built in {took:.1f}s", flush=True)
             args: dict[str, object] = {
                 "host": mailbox.host,
                 "port": mailbox.port,
