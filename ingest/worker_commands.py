@@ -35,7 +35,7 @@ def configure_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # Third-party DEBUG output includes protocol traffic (email contents): keep it out.
-    for noisy in ("imapclient", "apscheduler", "sqlalchemy", "aiosmtpd", "mail.log"):
+    for noisy in ("imapclient", "apscheduler", "sqlalchemy", "alembic", "aiosmtpd", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
