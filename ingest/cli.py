@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest import config as config_module
 from ingest import alert_commands, digest_commands, store_commands, worker_commands
+from ingest import config as config_module
 from ingest.argtypes import iso_datetime
 from ingest.sheets import read_sheet
 from parsers import SheetResult

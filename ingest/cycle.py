@@ -48,6 +48,7 @@ Clock = Callable[[], dt.datetime]
 AfterRecord = Callable[[Session, RecordOutcome, SourceMessage], None]
 
 _SETTLED = (MessageState.RECORDED, MessageState.REVIEW, MessageState.QUARANTINED)
+_CLOCK_SKEW = dt.timedelta(minutes=15)
 _POLICE_WORDS = re.compile(
     r"\b(police|crime|cad|incident|officer|constable|pc|dc|ps|log|occurrence|collar)\b",
     re.IGNORECASE,
@@ -212,7 +213,7 @@ class Poller:
         log.debug("fetched %s", ref.key, extra={"event": "fetched", "ref": ref.key})
         content = read_message(fetched.raw)
         now = self.clock()
-        received = content.date or fetched.internal_date or now
+        received = _received(content.date, fetched.internal_date, now)
         body_refs = find_references(content.text) if content.text else []
         if not content.sheets and body_refs and not _POLICE_WORDS.search(content.text):
             # Without a sheet, a bare number ("account number 43260012345") is no reason to
@@ -382,3 +383,14 @@ def _dead_local_process(holder: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def _received(
+    date: dt.datetime | None, arrived: dt.datetime | None, now: dt.datetime
+) -> dt.datetime:
+    """The email's Date header (when the resident sent it), unless it claims a time after the
+    server received it: a wrong or forged clock must not let "tomorrow" count as the past."""
+    latest = (arrived or now) + _CLOCK_SKEW
+    if date is None or date > latest:
+        return arrived or now
+    return date

@@ -14,15 +14,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from notify.acknowledge import queue_acknowledgement
-from notify.alerts import queue_alerts, queue_worker_failing
-from notify.digest import queue_digest
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.config import Settings
 from ingest.cycle import Clock, Poller, utc_now
 from ingest.sources.base import MailSource, MailSourceError
 from ingest.sources.maildir import MaildirSource
+from notify.acknowledge import queue_acknowledgement
+from notify.alerts import queue_alerts, queue_worker_failing
+from notify.digest import queue_digest
 from notify.outbox import SendReport, send_due
 from notify.transport import transport_for
 from store import worker_state
