@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -190,6 +191,24 @@ class DigestSettings(_Section):
     urgent_response_days: int = Field(default=1, gt=0)
     response_days: int = Field(default=10, gt=0)
     update_every_days: int = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _schedule_is_cron(self) -> DigestSettings:
+        # Checked at load, not at 08:00 the next morning when the digest would silently not go.
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            zone = zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"digest.timezone {self.timezone!r} is not a time zone") from err
+        try:
+            CronTrigger.from_crontab(self.schedule, timezone=zone)
+        except ValueError as err:
+            raise ValueError(
+                f"digest.schedule {self.schedule!r} is not a cron expression "
+                f'(minute hour day month day-of-week, e.g. "0 8 * * mon-fri"): {err}'
+            ) from err
+        return self
 
 
 class AcknowledgementSettings(_Section):

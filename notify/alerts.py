@@ -67,6 +67,7 @@ class AlertKind(enum.StrEnum):
     URGENT = "urgent"
     WORKER_FAILING = "worker-failing"
     ACKNOWLEDGEMENT = "acknowledgement"
+    DIGEST = "digest"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ def recipients_for_alert(session: Session, alert: Alert, settings: Settings) -> 
     """Who an already queued alert would go to under `settings` (for a retry after a fix)."""
     if alert.kind == AlertKind.WORKER_FAILING:
         return list(settings.worker.admin)
+    if alert.kind == AlertKind.DIGEST:
+        return list(settings.digest.recipients)
     if alert.kind in (AlertKind.THRESHOLD, AlertKind.URGENT) and alert.case_id is not None:
         case = session.get(Case, alert.case_id)
         resident = session.get(Resident, case.resident_id) if case is not None else None

@@ -56,3 +56,15 @@ def test_every_mistake_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
         "thresholds.course_of_conduct_incidents",
     ):
         assert key in message
+
+
+def test_a_digest_schedule_that_is_not_cron_is_refused_at_load(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text('[digest]\nschedule = "every morning"\ntimezone = "Europe/Narnia"\n')
+    with pytest.raises(ConfigError) as raised:
+        load(bad)
+    assert "digest" in str(raised.value) and "time zone" in str(raised.value)
+    bad.write_text('[digest]\nschedule = "every morning"\n')
+    with pytest.raises(ConfigError) as raised:
+        load(bad)
+    assert "is not a cron expression" in str(raised.value)
