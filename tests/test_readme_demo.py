@@ -35,6 +35,6 @@ def test_make_demo_processes_the_sample_maildir_end_to_end() -> None:
     assert "noise diary scan.pdf" in done.stdout  # the review queue names the unreadable file
     demo = REPO / "var" / "demo"
     assert len(list((demo / "outbox").glob("*.eml"))) >= 2  # threshold and urgent alerts
-    assert "Timeline" in (demo / "digest.html").read_text(encoding="utf-8")
+    assert "Case timelines" in (demo / "digest.html").read_text(encoding="utf-8")
     # The two ordinary enquiries are still in the inbox, unread.
     assert len(list((demo / "mail" / "new").iterdir())) == 2
