@@ -14,13 +14,13 @@ import email.utils
 import os
 import shutil
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MAILDIR = HERE / "mail"
 TEAM = "asb-enquiries@example-housing.org.uk"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = "vnd.openxmlformats-officedocument.wordprocessingml.document"
 # A fixed clock: the files (and so their hashes) are the same on every run.
 BASE = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=0)))
 
@@ -31,13 +31,14 @@ def _message(sender: str, subject: str, body: str, hours: int) -> EmailMessage:
     message["To"] = TEAM
     message["Subject"] = subject
     message["Date"] = format_datetime(BASE + dt.timedelta(hours=hours))
-    message["Message-ID"] = make_msgid(idstring=f"demo{hours}", domain="mail.example.org")
+    message["Message-ID"] = f"<demo{hours}.diarydesk@mail.example.org>"
     message.set_content(body)
     return message
 
 
-def _sheet(name: str) -> bytes:
-    return (HERE / name).read_bytes()
+def _attach(message: EmailMessage, sheet: str, filename: str, subtype: str = DOCX) -> None:
+    data = (HERE / sheet).read_bytes()
+    message.add_attachment(data, maintype="application", subtype=subtype, filename=filename)
 
 
 def emails() -> list[tuple[str, EmailMessage]]:
@@ -50,12 +51,7 @@ def emails() -> list[tuple[str, EmailMessage]]:
         "reference is 43260012345 and the officer is PC 4471 Green.\n\nAisha Patel\n",
         hours=1,
     )
-    patel.add_attachment(
-        _sheet("table-python-docx.docx"),
-        maintype="application",
-        subtype=DOCX.split("/")[1],
-        filename="Diary sheet Nov.docx",
-    )
+    _attach(patel, "table-python-docx.docx", "Diary sheet Nov.docx")
     out.append(("1764493200.M1P1.demo", patel))
 
     reid = _message(
@@ -64,12 +60,7 @@ def emails() -> list[tuple[str, EmailMessage]]:
         "Diary attached, thanks.\n",
         hours=2,
     )
-    reid.add_attachment(
-        _sheet("table-libreoffice.docx"),
-        maintype="application",
-        subtype=DOCX.split("/")[1],
-        filename="diary.docx",
-    )
+    _attach(reid, "table-libreoffice.docx", "diary.docx")
     out.append(("1764496800.M2P1.demo", reid))
 
     inner = _message(
@@ -78,12 +69,7 @@ def emails() -> list[tuple[str, EmailMessage]]:
         "I've written it all down in the attached.\n",
         hours=3,
     )
-    inner.add_attachment(
-        _sheet("free-text.docx"),
-        maintype="application",
-        subtype=DOCX.split("/")[1],
-        filename="Incidents.docx",
-    )
+    _attach(inner, "free-text.docx", "Incidents.docx")
     forward = _message(
         "Neighbourhood Office <office@example-housing.org.uk>",
         "Fwd: what happened this week",
@@ -100,12 +86,7 @@ def emails() -> list[tuple[str, EmailMessage]]:
         hours=5,
     )
     # Some webmail sends every attachment as octet-stream: the content decides, not the label.
-    barker.add_attachment(
-        _sheet("form-per-incident.docx"),
-        maintype="application",
-        subtype="octet-stream",
-        filename="forms.docx",
-    )
+    _attach(barker, "form-per-incident.docx", "forms.docx", subtype="octet-stream")
     out.append(("1764504000.M4P1.demo", barker))
 
     scan = _message(
@@ -154,6 +135,10 @@ def main() -> None:
     for sub in ("cur", "new", "tmp"):
         (MAILDIR / sub).mkdir(parents=True)
     for key, message in emails():
+        # Fixed boundaries too, so the bytes (and the demo's hashes) never change.
+        for number, part in enumerate(message.walk()):
+            if part.is_multipart():
+                part.set_boundary(f"demo-{key}-{number}")
         path = MAILDIR / "new" / key
         path.write_bytes(message.as_bytes())
         # Delivery order is the file's mtime; make it the Date header's.

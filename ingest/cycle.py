@@ -20,9 +20,9 @@ import os
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +47,9 @@ Clock = Callable[[], dt.datetime]
 # Called inside the transaction that recorded an email, e.g. to queue its alerts.
 AfterRecord = Callable[[Session, RecordOutcome, SourceMessage], None]
 
+# Counts of one poll, by the field names of PollCounts.
+Tally = Counter[str]
+
 _SETTLED = (MessageState.RECORDED, MessageState.REVIEW, MessageState.QUARANTINED)
 _CLOCK_SKEW = dt.timedelta(minutes=15)
 _POLICE_WORDS = re.compile(
@@ -57,28 +60,6 @@ _POLICE_WORDS = re.compile(
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass
-class _Tally:
-    seen: int = 0
-    recorded: int = 0
-    review: int = 0
-    quarantined: int = 0
-    left_unrelated: int = 0
-    already_recorded: int = 0
-    failed: list[str] = field(default_factory=list)
-
-    def counts(self, backlog: int) -> PollCounts:
-        return PollCounts(
-            seen=self.seen,
-            recorded=self.recorded,
-            review=self.review,
-            quarantined=self.quarantined,
-            left_unrelated=self.left_unrelated,
-            already_recorded=self.already_recorded,
-            backlog=backlog,
-        )
 
 
 class Poller:
@@ -112,14 +93,14 @@ class Poller:
         if not self._heartbeat():
             log.info("another worker holds %s; skipping this poll", self.lock_name)
             return None
-        tally = _Tally()
+        tally: Tally = Counter()
         with self.source as source:
             uidvalidity = source.uidvalidity()
             cursor = self._cursor(uidvalidity)
             self._finish_moves(source, uidvalidity)
             refs = self._work_list(source, cursor, uidvalidity)
             handled = self._handle_all(source, refs, cursor, tally)
-        counts = tally.counts(backlog=len(refs) - handled)
+        counts = PollCounts(backlog=len(refs) - handled, **tally)
         log.info(
             "poll done: seen=%d recorded=%d review=%d quarantined=%d unrelated=%d repeat=%d "
             "backlog=%d",
@@ -185,7 +166,7 @@ class Poller:
         return sorted(refs, key=lambda ref: (ref.uid or 0, ref.key))
 
     def _handle_all(
-        self, source: MailSource, refs: list[MessageRef], cursor: Cursor, tally: _Tally
+        self, source: MailSource, refs: list[MessageRef], cursor: Cursor, tally: Tally
     ) -> int:
         handled = 0
         batch_size = self.settings.mailbox.batch_size
@@ -207,8 +188,8 @@ class Poller:
                 break
         return handled
 
-    def _handle(self, source: MailSource, fetched: FetchedMessage, tally: _Tally) -> None:
-        tally.seen += 1
+    def _handle(self, source: MailSource, fetched: FetchedMessage, tally: Tally) -> None:
+        tally["seen"] += 1
         ref = fetched.ref
         log.debug("fetched %s", ref.key, extra={"event": "fetched", "ref": ref.key})
         content = read_message(fetched.raw)
@@ -225,7 +206,7 @@ class Poller:
         known = self._known_state(fetched.raw)
         if known is not None:
             # Recorded already (a crash before the move, or the same email twice): move only.
-            tally.already_recorded += 1
+            tally["already_recorded"] += 1
             pk, state = known
             self._move(source, pk, ref, self._target(state))
             return
@@ -239,15 +220,14 @@ class Poller:
         except Exception as err:  # any failure: keep the email, count the try, go on
             pk, state = self._failed(message, err)
             if state is not MessageState.QUARANTINED:
-                tally.failed.append(ref.key)
-                return
+                return  # still in the folder: the next poll tries it again
         log.debug("stored %s", ref.key, extra={"event": "stored", "ref": ref.key})
         if state is MessageState.RECORDED:
-            tally.recorded += 1
+            tally["recorded"] += 1
         elif state is MessageState.QUARANTINED:
-            tally.quarantined += 1
+            tally["quarantined"] += 1
         else:
-            tally.review += 1
+            tally["review"] += 1
         self._move(source, pk, ref, self._target(state))
 
     # --- pieces ---------------------------------------------------------------------------
@@ -322,8 +302,8 @@ class Poller:
             )
             return row.id, row.state
 
-    def _unrelated(self, source: MailSource, ref: MessageRef, tally: _Tally) -> None:
-        tally.left_unrelated += 1
+    def _unrelated(self, source: MailSource, ref: MessageRef, tally: Tally) -> None:
+        tally["left_unrelated"] += 1
         if not self.settings.mailbox.leave_unrelated:
             source.move([ref], self.settings.mailbox.ignored_folder)
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from ingest.config import Settings, seconds
 from notify.queue import enqueue
 from notify.rendering import render
-from store import worker_state
+from store import kv, worker_state
 from store.enums import AlertState, CaseStatus
 from store.models import (
     Alert,
@@ -40,7 +40,6 @@ from store.models import (
     Case,
     Incident,
     IncidentSource,
-    KeyValue,
     Message,
     Resident,
     ThresholdCrossing,
@@ -321,8 +320,8 @@ def idempotency_key(settings: Settings, now: dt.datetime) -> str:
 
 
 def last_digest_at(session: Session) -> dt.datetime | None:
-    row = session.get(KeyValue, LAST_AT_KEY)
-    return dt.datetime.fromisoformat(row.value["at"]) if row is not None else None
+    value = kv.get(session, LAST_AT_KEY)
+    return dt.datetime.fromisoformat(value["at"]) if value is not None else None
 
 
 def digest_since(session: Session, settings: Settings, now: dt.datetime) -> dt.datetime:
@@ -337,13 +336,7 @@ def digest_since(session: Session, settings: Settings, now: dt.datetime) -> dt.d
 
 
 def _remember(session: Session, at: dt.datetime, key: str) -> None:
-    value = {"at": at.isoformat(), "key": key}
-    row = session.get(KeyValue, LAST_AT_KEY)
-    if row is None:
-        session.add(KeyValue(key=LAST_AT_KEY, value=value))
-    else:
-        row.value = value
-    session.flush()
+    kv.put(session, LAST_AT_KEY, {"at": at.isoformat(), "key": key})
 
 
 # --- formatting ------------------------------------------------------------------------------

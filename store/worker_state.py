@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import kv
 from store.models import KeyValue
 
 _PREFIX = "worker:"
@@ -49,8 +50,8 @@ class WorkerState:
 
 
 def read(session: Session, mailbox: str) -> WorkerState:
-    row = session.get(KeyValue, _PREFIX + mailbox)
-    return _decode(mailbox, row.value) if row is not None else WorkerState(mailbox)
+    value = kv.get(session, _PREFIX + mailbox)
+    return _decode(mailbox, value) if value is not None else WorkerState(mailbox)
 
 
 def read_all(session: Session) -> list[WorkerState]:
@@ -111,13 +112,7 @@ def _write(session: Session, state: WorkerState) -> None:
         "last_counts": asdict(state.last_counts),
         "admin_alerted_at": _iso(state.admin_alerted_at),
     }
-    key = _PREFIX + state.mailbox
-    row = session.get(KeyValue, key)
-    if row is None:
-        session.add(KeyValue(key=key, value=value))
-    else:
-        row.value = value
-    session.flush()
+    kv.put(session, _PREFIX + state.mailbox, value)
 
 
 def _decode(mailbox: str, value: dict[str, Any]) -> WorkerState:
@@ -151,18 +146,12 @@ class Cursor:
 
 
 def read_cursor(session: Session, mailbox: str, folder: str) -> Cursor:
-    row = session.get(KeyValue, f"cursor:{mailbox}:{folder}")
-    if row is None:
+    value = kv.get(session, f"cursor:{mailbox}:{folder}")
+    if value is None:
         return Cursor()
-    return Cursor(uidvalidity=row.value.get("uidvalidity"), after_uid=int(row.value["after_uid"]))
+    return Cursor(uidvalidity=value.get("uidvalidity"), after_uid=int(value["after_uid"]))
 
 
 def write_cursor(session: Session, mailbox: str, folder: str, cursor: Cursor) -> None:
-    key = f"cursor:{mailbox}:{folder}"
     value = {"uidvalidity": cursor.uidvalidity, "after_uid": cursor.after_uid}
-    row = session.get(KeyValue, key)
-    if row is None:
-        session.add(KeyValue(key=key, value=value))
-    else:
-        row.value = value
-    session.flush()
+    kv.put(session, f"cursor:{mailbox}:{folder}", value)
