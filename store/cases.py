@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,20 +41,76 @@ def open_case(
     return case
 
 
+def open_cases(
+    session: Session,
+    *,
+    resident_id: int,
+    person_ids: Sequence[int | None],
+    now: dt.datetime,
+    actor: str,
+    resident_is_new: bool = False,
+) -> dict[int | None, Case]:
+    """`open_case` for each person id (None: the unknown person), in one query and one flush.
+
+    Cases are opened in the order of `person_ids`. With `resident_is_new` (created in this
+    transaction, so nothing of theirs is stored yet) the query is skipped.
+    """
+    wanted = list(dict.fromkeys(person_ids))
+    found: dict[int | None, Case] = {}
+    if wanted and not resident_is_new:
+        query = select(Case).where(Case.resident_id == resident_id, Case.status == CaseStatus.OPEN)
+        for case in session.scalars(query.order_by(Case.id)):
+            found.setdefault(case.person_id, case)
+    opened = [
+        Case(resident_id=resident_id, person_id=person_id, status=CaseStatus.OPEN, opened_at=now)
+        for person_id in wanted
+        if person_id not in found
+    ]
+    if opened:
+        session.add_all(opened)
+        session.flush()
+        for case in opened:
+            found[case.person_id] = case
+            audit(session, actor, "case.open", "case", case.id, person_id=case.person_id)
+    return {person_id: found[person_id] for person_id in wanted}
+
+
 def refresh_case(session: Session, case: Case, *, needs_review: bool = False) -> None:
     """Recompute the case's summary columns from its incidents (one indexed query)."""
-    incidents = session.scalars(select(Incident).where(Incident.case_id == case.id)).all()
-    dates = [i.occurred_on for i in incidents if i.occurred_on is not None]
-    case.first_incident_on = min(dates) if dates else None
-    case.last_incident_on = max(dates) if dates else None
-    case.urgent = any(i.urgent for i in incidents)
-    case.needs_review = (
-        case.needs_review
-        or needs_review
-        or any(
-            i.warnings or (i.person_id is not None and not i.person_confirmed) for i in incidents
-        )
+    refresh_cases(session, [case], needs_review=needs_review)
+
+
+def refresh_cases(session: Session, cases: Sequence[Case], *, needs_review: bool = False) -> None:
+    """`refresh_case` for several cases: one query for all their incidents' summary columns."""
+    if not cases:
+        return
+    rows = session.execute(
+        select(
+            Incident.case_id,
+            Incident.occurred_on,
+            Incident.urgent,
+            Incident.warnings,
+            Incident.person_id,
+            Incident.person_confirmed,
+        ).where(Incident.case_id.in_(sorted({case.id for case in cases})))
     )
+    by_case: dict[int, list[Any]] = {}
+    for row in rows:
+        by_case.setdefault(row.case_id, []).append(row)
+    for case in cases:
+        mine = by_case.get(case.id, [])
+        dates = [row.occurred_on for row in mine if row.occurred_on is not None]
+        case.first_incident_on = min(dates) if dates else None
+        case.last_incident_on = max(dates) if dates else None
+        case.urgent = any(row.urgent for row in mine)
+        case.needs_review = (
+            case.needs_review
+            or needs_review
+            or any(
+                row.warnings or (row.person_id is not None and not row.person_confirmed)
+                for row in mine
+            )
+        )
 
 
 class CaseError(Exception):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from parsers.model import Incident as ParsedIncident
@@ -59,62 +60,6 @@ def _quality(values: Incident | ParsedIncident, description: str | None) -> tupl
     return (-len(values.warnings), filled, len(description or ""))
 
 
-def find_duplicate(
-    session: Session, resident_id: int, parsed: ParsedIncident, exclude: set[int]
-) -> Incident | None:
-    """The stored incident this parsed one repeats, looked up by (resident, day) index.
-
-    `exclude` holds the incidents already matched by other rows of the same sheet: two rows of
-    one sheet are two entries the resident made, never copies of each other.
-    """
-    day_clause = (
-        Incident.occurred_on.is_(None)
-        if parsed.date is None
-        else Incident.occurred_on == parsed.date
-    )
-    candidates = session.scalars(
-        select(Incident).where(Incident.resident_id == resident_id, day_clause)
-    ).all()
-    return next((c for c in candidates if c.id not in exclude and _similar(c, parsed)), None)
-
-
-def record_incident(
-    session: Session,
-    *,
-    parsed: ParsedIncident,
-    resident_id: int,
-    case_id: int,
-    person_id: int | None,
-    person_confirmed: bool,
-    attachment_id: int,
-    reported_on: dt.date,
-    exclude: set[int],
-) -> Recorded:
-    duplicate = find_duplicate(session, resident_id, parsed, exclude)
-    if duplicate is not None:
-        _add_source(session, duplicate, attachment_id, parsed.source)
-        if _quality(parsed, parsed.description) > _quality(duplicate, duplicate.description):
-            _copy_fields(duplicate, parsed)
-            duplicate.attachment_id = attachment_id
-            duplicate.source_row = parsed.source
-        return Recorded(duplicate, new=False)
-    incident = Incident(
-        case_id=case_id,
-        resident_id=resident_id,
-        person_id=person_id,
-        person_confirmed=person_confirmed,
-        attachment_id=attachment_id,
-        source_row=parsed.source,
-        reported_on=reported_on,
-        fingerprint=fingerprint(resident_id, parsed),
-    )
-    _copy_fields(incident, parsed)
-    session.add(incident)
-    session.flush()
-    _add_source(session, incident, attachment_id, parsed.source)
-    return Recorded(incident, new=True)
-
-
 def _copy_fields(incident: Incident, parsed: ParsedIncident) -> None:
     incident.occurred_on = parsed.date
     incident.time = parsed.time
@@ -134,19 +79,89 @@ def _copy_fields(incident: Incident, parsed: ParsedIncident) -> None:
     incident.warnings = list(parsed.warnings)
 
 
-def _add_source(
-    session: Session, incident: Incident, attachment_id: int, source_row: str | None
-) -> None:
-    exists = session.scalars(
-        select(IncidentSource.id).where(
-            IncidentSource.incident_id == incident.id,
-            IncidentSource.attachment_id == attachment_id,
-            IncidentSource.source_row == source_row,
+@dataclass(frozen=True)
+class Row:
+    """One parsed row to record, with the case and person link decided for it."""
+
+    parsed: ParsedIncident
+    case_id: int
+    person_id: int | None
+    person_confirmed: bool
+
+
+def record_incidents(
+    session: Session,
+    rows: Sequence[Row],
+    *,
+    resident_id: int,
+    attachment_id: int,
+    reported_on: dt.date,
+    resident_is_new: bool = False,
+) -> list[Recorded]:
+    """Record every row of one sheet, in order: a repeat of a stored incident of the same
+    resident updates it (when better written) and adds a source, anything else is new.
+
+    One query and one flush for the sheet: the resident's stored incidents on the sheet's
+    days are loaded once, by the (resident, day) index, and none at all with
+    `resident_is_new` (a resident created in this transaction has none). Two rows of one
+    sheet are two entries the resident made, never copies of each other: an incident matched
+    by one row is not matched again. `attachment_id` is the sheet's attachment, new in this
+    transaction, so none of its sources is stored yet.
+    """
+    candidates = _candidates(session, resident_id, rows) if rows and not resident_is_new else {}
+    matched: set[int] = set()
+    recorded: list[Recorded] = []
+    for row in rows:
+        parsed = row.parsed
+        day = candidates.get(parsed.date, [])
+        duplicate = next((c for c in day if c.id not in matched and _similar(c, parsed)), None)
+        if duplicate is not None:
+            matched.add(duplicate.id)
+            if _quality(parsed, parsed.description) > _quality(duplicate, duplicate.description):
+                _copy_fields(duplicate, parsed)
+                duplicate.attachment_id = attachment_id
+                duplicate.source_row = parsed.source
+            recorded.append(Recorded(duplicate, new=False))
+            continue
+        incident = Incident(
+            case_id=row.case_id,
+            resident_id=resident_id,
+            person_id=row.person_id,
+            person_confirmed=row.person_confirmed,
+            attachment_id=attachment_id,
+            source_row=parsed.source,
+            reported_on=reported_on,
+            fingerprint=fingerprint(resident_id, parsed),
         )
-    ).first()
-    if exists is None:
-        session.add(
-            IncidentSource(
-                incident_id=incident.id, attachment_id=attachment_id, source_row=source_row
-            )
+        _copy_fields(incident, parsed)
+        recorded.append(Recorded(incident, new=True))
+    session.add_all([r.incident for r in recorded if r.new])
+    session.flush()
+    sources = {
+        (r.incident.id, row.parsed.source): None for r, row in zip(recorded, rows, strict=True)
+    }
+    if sources:
+        session.execute(
+            insert(IncidentSource),
+            [
+                {"incident_id": incident_id, "attachment_id": attachment_id, "source_row": row}
+                for incident_id, row in sources
+            ],
         )
+    return recorded
+
+
+def _candidates(
+    session: Session, resident_id: int, rows: Sequence[Row]
+) -> dict[dt.date | None, list[Incident]]:
+    """The resident's stored incidents on the rows' days (by the (resident, day) index)."""
+    days = {row.parsed.date for row in rows}
+    dated = sorted(day for day in days if day is not None)
+    clauses = [Incident.occurred_on.in_(dated)] if dated else []
+    if None in days:
+        clauses.append(Incident.occurred_on.is_(None))
+    query = select(Incident).where(Incident.resident_id == resident_id, or_(*clauses))
+    by_day: dict[dt.date | None, list[Incident]] = {}
+    for incident in session.scalars(query.order_by(Incident.id)):
+        by_day.setdefault(incident.occurred_on, []).append(incident)
+    return by_day

@@ -19,11 +19,12 @@ victim):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, CompoundSelect, Select, select, union
+from sqlalchemy.orm import Session, joinedload
 
 from store.audit import audit
 from store.base import utcnow
@@ -108,46 +109,69 @@ def survivor(session: Session, person_id: int) -> Person:
     return person
 
 
-def _candidate_ids(session: Session, resident_id: int, address: str | None) -> set[int]:
+def _candidate_ids(
+    session: Session, resident_id: int, address: str | None
+) -> Select[Any] | CompoundSelect[Any]:
     """Persons on this resident's cases, living on the street, or on the street's cases.
 
     "The street" is that of the address written for the person and the resident's own street
     (neighbours usually share one); persons on other residents' cases on those streets are
-    included because one neighbour may harass several households.
+    included because one neighbour may harass several households. One statement: a UNION,
+    so a street with hundreds of cases about the same person gives that person once.
     """
-    ids = set(
-        session.scalars(
-            select(Case.person_id).where(
-                Case.resident_id == resident_id, Case.person_id.is_not(None)
-            )
-        )
-    )
+    parts: list[Select[Any]] = [
+        select(Case.person_id).where(Case.resident_id == resident_id, Case.person_id.is_not(None))
+    ]
     resident = session.get(Resident, resident_id)
     own_street = resident.street_key if resident is not None else None
-    streets = {street for street in (_street(address), own_street) if street}
+    streets = sorted({street for street in (_street(address), own_street) if street})
     if streets:
-        ids |= set(session.scalars(select(Person.id).where(Person.street_key.in_(streets))))
-        ids |= set(
-            session.scalars(
-                select(Case.person_id)
-                .join(Resident, Resident.id == Case.resident_id)
-                .where(Resident.street_key.in_(streets), Case.person_id.is_not(None))
-            )
+        parts.append(select(Person.id).where(Person.street_key.in_(streets)))
+        parts.append(
+            select(Case.person_id)
+            .join(Resident, Resident.id == Case.resident_id)
+            .where(Resident.street_key.in_(streets), Case.person_id.is_not(None))
         )
-    return {person_id for person_id in ids if person_id is not None}
+    return parts[0] if len(parts) == 1 else union(*parts)
 
 
-def _candidates(session: Session, resident_id: int, address: str | None) -> list[Person]:
-    ids = {survivor(session, i).id for i in _candidate_ids(session, resident_id, address)}
+def _with_aliases(session: Session, clause: ColumnElement[bool]) -> list[Person]:
     query = (
         select(Person)
-        .where(Person.id.in_(ids), Person.merged_into.is_(None))
-        .options(selectinload(Person.aliases))
+        .where(clause)
+        # One statement for persons and aliases (a street has a handful of persons).
+        .options(joinedload(Person.aliases))
         .order_by(Person.id)
         # Aliases added by id elsewhere in this session must count: reload what is in memory.
         .execution_options(populate_existing=True)
     )
-    return list(session.scalars(query))
+    return list(session.scalars(query).unique())
+
+
+def _candidates(
+    session: Session, resident_id: int, address: str | None, also: Collection[int] = ()
+) -> list[Person]:
+    """The unmerged persons that the candidate ids are now, with their aliases as stored."""
+    # The ids first, then the persons by primary key: given the UNION as a subquery, SQLite
+    # chose to scan every person instead.
+    ids = {
+        i for i in session.scalars(_candidate_ids(session, resident_id, address)) if i is not None
+    }
+    ids |= set(also)
+    if not ids:
+        return []
+    loaded = _with_aliases(session, Person.id.in_(sorted(ids)))
+    wanted = {person.id for person in loaded if person.merged_into is None}
+    for person in loaded:
+        if person.merged_into is not None:
+            wanted.add(survivor(session, person.id).id)
+    missing = wanted - {person.id for person in loaded}
+    if missing:
+        loaded += _with_aliases(session, Person.id.in_(sorted(missing)))
+    return sorted(
+        (person for person in loaded if person.id in wanted and person.merged_into is None),
+        key=lambda person: person.id,
+    )
 
 
 def _known_names(person: Person) -> list[str]:
@@ -206,7 +230,8 @@ def _add_aliases(session: Session, person: Person, written: Sequence[_Written]) 
             person.aliases.append(PersonAlias(alias=form.text, alias_key=form.key))
             have.add(form.key)
             added.append(form.text)
-    session.flush()
+    if added:
+        session.flush()
     return added
 
 
@@ -217,18 +242,21 @@ def resolve_person(
     address: str | None,
     resident_id: int,
     actor: str,
+    also: Collection[int] = (),
 ) -> PersonLink | None:
     """Link the person written as `names` (best first) to a known person, or create one.
 
-    `address` is the sheet's "their address". Returns None when no name is written (the
-    "unknown person" case). A strong match links confirmed, a weak or ambiguous one links
-    unconfirmed; with no match a person is created. Every written form becomes an alias of
-    the person created or linked confirmed (`confirm_link` adds them after review).
+    `address` is the sheet's "their address"; `also` are more candidate person ids (the
+    persons of the resident's cases opened in this transaction but not yet written). Returns
+    None when no name is written (the "unknown person" case). A strong match links confirmed,
+    a weak or ambiguous one links unconfirmed; with no match a person is created. Every
+    written form becomes an alias of the person created or linked confirmed (`confirm_link`
+    adds them after review).
     """
     written = _written_forms(names)
     if not written:
         return None
-    ranked = _ranked(_candidates(session, resident_id, address), written, address)
+    ranked = _ranked(_candidates(session, resident_id, address, also), written, address)
     if not ranked:
         return _create(session, written, address, resident_id, actor)
     best = ranked[0]

@@ -9,10 +9,12 @@ incidents. The caller owns the transaction (commit after, then move the email on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parsers import PARSER_VERSION
@@ -21,14 +23,15 @@ from parsers.model import PoliceReference as ParsedReference
 from parsers.model import SheetResult, Status
 from store import references
 from store.audit import audit
-from store.blobs import sha256, store_blob
-from store.cases import open_case, refresh_case
+from store.audit import batched as audit_batch
+from store.blobs import sha256
+from store.cases import open_cases, refresh_cases
 from store.enums import AttachmentStatus, CaseStatus, MessageState, ReferenceSource
-from store.incidents import record_incident
-from store.models import Attachment, Case, Message, Resident, ThresholdCrossing
+from store.incidents import Recorded, Row, record_incidents
+from store.models import Attachment, Blob, Case, Message, Resident, ThresholdCrossing
 from store.names import compare, name_key
 from store.persons import PersonLink, resolve_person
-from store.residents import resolve_resident
+from store.residents import resolve_resident_created
 from store.thresholds import ThresholdSettings, evaluate
 
 DEFAULT_THRESHOLDS = ThresholdSettings()
@@ -82,22 +85,48 @@ def record_message(
     row = _existing_message(session, message, sha256(message.raw))
     if row is not None and row.state is not MessageState.RECEIVED:
         return RecordOutcome(message_pk=row.id, already_recorded=True)
-    if row is None:
-        # The raw bytes first: whatever happens to the sheets, the email itself is kept.
-        row = _message_row(session, message)
-    audit(session, actor, "message.record", "message", row.id, sheets=len(sheets))
-    outcome = RecordOutcome(message_pk=row.id)
-    recorder = _SheetRecorder(session, outcome, message, now, actor)
-    for sheet in sheets:
-        recorder.record(sheet, row.id, body_references)
     parsed_any = any(sheet.result.status is Status.PARSED for sheet in sheets)
-    if not sheets and body_references:
-        parsed_any = recorder.body_only(body_references)
-    row.state = MessageState.RECORDED if parsed_any else MessageState.REVIEW
-    if not parsed_any and not row.last_error:
-        row.last_error = _review_reason(sheets)
-    outcome.crossings = evaluate(session, case_ids=outcome.case_ids, now=now, settings=thresholds)
+    # Known before anything is read unless only the body's references can decide it.
+    decided = bool(sheets) or not body_references
+    with audit_batch(session):
+        _store_blobs(session, [message.raw, *(sheet.data for sheet in sheets)])
+        if row is None:
+            # The raw bytes first: whatever happens to the sheets, the email itself is kept.
+            row = _message_row(
+                session, message, _final_state(sheets, parsed_any) if decided else None
+            )
+        audit(session, actor, "message.record", "message", row.id, sheets=len(sheets))
+        outcome = RecordOutcome(message_pk=row.id)
+        recorder = _SheetRecorder(session, outcome, message, now, actor)
+        known = recorder.known_attachments(sheets)
+        for sheet in sheets:
+            recorder.record(sheet, row.id, body_references, known)
+        if not sheets and body_references:
+            parsed_any = recorder.body_only(body_references)
+        state, error = _final_state(sheets, parsed_any)
+        if row.state is not state:
+            row.state = state
+        if error is not None and not row.last_error:
+            row.last_error = error
+        outcome.crossings = _evaluate(session, outcome.case_ids, now, thresholds)
     return outcome
+
+
+def _evaluate(
+    session: Session, case_ids: set[int], now: dt.datetime, thresholds: ThresholdSettings
+) -> list[ThresholdCrossing]:
+    # What is still unwritten here (case summaries, the message's state) is nothing the rules
+    # read, since every incident is flushed: written with the crossings, a case changed by
+    # both is one UPDATE instead of two.
+    with session.no_autoflush:
+        return evaluate(session, case_ids=case_ids, now=now, settings=thresholds)
+
+
+def _final_state(sheets: Sequence[SheetInput], parsed_any: bool) -> tuple[MessageState, str | None]:
+    """The state a message ends in, and the reason to show when it needs a person."""
+    if parsed_any:
+        return MessageState.RECORDED, None
+    return MessageState.REVIEW, _review_reason(sheets)
 
 
 def record_failure(
@@ -116,6 +145,7 @@ def record_failure(
     """
     row = _existing_message(session, message, sha256(message.raw))
     if row is None:
+        _store_blobs(session, [message.raw])
         row = _message_row(session, message)
     if row.state is not MessageState.RECEIVED:
         return row  # recorded meanwhile (by another worker): nothing failed for good
@@ -135,8 +165,26 @@ def record_failure(
     return row
 
 
-def _message_row(session: Session, message: SourceMessage) -> Message:
-    digest = store_blob(session, message.raw)
+def _store_blobs(session: Session, contents: Sequence[bytes]) -> None:
+    """Keep each content's bytes once (see `store.blobs`): one INSERT that skips known ones."""
+    rows = {sha256(data): data for data in contents}
+    statement = (
+        sqlite_insert(Blob)
+        if session.get_bind().dialect.name == "sqlite"
+        else postgresql_insert(Blob)
+    )
+    session.execute(
+        statement.on_conflict_do_nothing(index_elements=[Blob.sha256]),
+        [{"sha256": digest, "size": len(data), "data": data} for digest, data in rows.items()],
+    )
+
+
+def _message_row(
+    session: Session, message: SourceMessage, final: tuple[MessageState, str | None] | None = None
+) -> Message:
+    """The message's row; its blob must be stored already. `final` is its state and error
+    when they are known already, to write the row once."""
+    state, error = final if final is not None else (MessageState.RECEIVED, None)
     row = Message(
         mailbox=message.mailbox,
         folder=message.folder,
@@ -147,8 +195,9 @@ def _message_row(session: Session, message: SourceMessage) -> Message:
         sender=message.sender,
         subject=message.subject,
         received_at=message.received_at,
-        sha256=digest,
-        state=MessageState.RECEIVED,
+        sha256=sha256(message.raw),
+        state=state,
+        last_error=error,
         attempts=0,
     )
     session.add(row)
@@ -182,23 +231,30 @@ def record_file(
     """Record a sheet that came from disk (no email): no message row, same idempotency."""
     outcome = RecordOutcome()
     source = SourceMessage(raw=b"", received_at=received_at, sender=sender)
-    _SheetRecorder(session, outcome, source, now, actor).record(sheet, None, ())
-    outcome.crossings = evaluate(session, case_ids=outcome.case_ids, now=now, settings=thresholds)
+    with audit_batch(session):
+        _store_blobs(session, [sheet.data])
+        recorder = _SheetRecorder(session, outcome, source, now, actor)
+        recorder.record(sheet, None, (), recorder.known_attachments([sheet]))
+        outcome.crossings = _evaluate(session, outcome.case_ids, now, thresholds)
     return outcome
 
 
 def _existing_message(session: Session, message: SourceMessage, digest: str) -> Message | None:
-    by_bytes = session.scalars(select(Message).where(Message.sha256 == digest)).first()
-    if by_bytes is not None or message.uid is None:
-        return by_bytes
-    return session.scalars(
-        select(Message).where(
-            Message.mailbox == message.mailbox,
-            Message.folder == message.folder,
-            Message.uidvalidity == message.uidvalidity,
-            Message.uid == message.uid,
+    """The message stored with these bytes, else the one at this mailbox UID: one query."""
+    by_bytes = Message.sha256 == digest
+    clause = by_bytes
+    if message.uid is not None:
+        clause = or_(
+            by_bytes,
+            and_(
+                Message.mailbox == message.mailbox,
+                Message.folder == message.folder,
+                Message.uidvalidity == message.uidvalidity,
+                Message.uid == message.uid,
+            ),
         )
-    ).first()
+    rows = list(session.scalars(select(Message).where(clause).order_by(Message.id)))
+    return next((row for row in rows if row.sha256 == digest), rows[0] if rows else None)
 
 
 class _SheetRecorder:
@@ -215,19 +271,42 @@ class _SheetRecorder:
         self.message = message
         self.now = now
         self.actor = actor
+        # Digests recorded for this message: a file attached twice to one email is one sheet.
+        self.recorded_here: set[str] = set()
+
+    def known_attachments(self, sheets: Sequence[SheetInput]) -> dict[str, int | None]:
+        """For each sheet's bytes recorded before: the message of its first attachment."""
+        digests = sorted({sha256(sheet.data) for sheet in sheets})
+        if not digests:
+            return {}
+        rows = self.session.execute(
+            select(Attachment.sha256, Attachment.message_pk)
+            .where(Attachment.sha256.in_(digests))
+            .order_by(Attachment.id)
+        )
+        known: dict[str, int | None] = {}
+        for digest, message_pk in rows:
+            known.setdefault(digest, message_pk)
+        return known
 
     def record(
-        self, sheet: SheetInput, message_pk: int | None, body_refs: Sequence[ParsedReference]
+        self,
+        sheet: SheetInput,
+        message_pk: int | None,
+        body_refs: Sequence[ParsedReference],
+        known: dict[str, int | None],
     ) -> None:
+        """Record one sheet whose bytes are stored; `known` is from `known_attachments`."""
         digest = sha256(sheet.data)
-        seen_before = self.session.scalars(
-            select(Attachment).where(Attachment.sha256 == digest)
-        ).first()
-        if seen_before is not None and (message_pk is None or seen_before.message_pk == message_pk):
+        if digest in self.recorded_here:
+            return
+        self.recorded_here.add(digest)
+        seen_before = digest in known
+        if seen_before and (message_pk is None or known[digest] == message_pk):
             return  # the same bytes again: nothing changes
-        store_blob(self.session, sheet.data)
+        known.setdefault(digest, message_pk)
         attachment = self._attachment(sheet, message_pk, digest)
-        if seen_before is not None or sheet.result.status is not Status.PARSED:
+        if seen_before or sheet.result.status is not Status.PARSED:
             # A known file in a new email (provenance only), or one a person must look at.
             return
         self._incidents(sheet.result, attachment, body_refs)
@@ -263,60 +342,95 @@ class _SheetRecorder:
         self, result: SheetResult, attachment: Attachment, body_refs: Sequence[ParsedReference]
     ) -> None:
         session = self.session
-        resident = resolve_resident(
+        resident, new_resident = resolve_resident_created(
             session, sender=self.message.sender, complainant=result.complainant, actor=self.actor
         )
-        links = _PersonLinks(session, result, resident.id, self.actor)
-        reported_on = self.message.received_at.date()
-        details = {ref.text: ref for ref in result.reference_details}
-        matched: set[int] = set()
-        cases: dict[int, Case] = {}
-        for parsed in result.incidents:
-            link = links.for_incident(parsed)
-            case = open_case(
-                session,
-                resident_id=resident.id,
-                person_id=link.person_id if link else None,
-                now=self.now,
-                actor=self.actor,
-            )
-            cases[case.id] = case
-            recorded = record_incident(
-                session,
+        person_links = _PersonLinks(session, result, resident.id, self.actor)
+        # Persons first, in row order (each row's lookup sees the persons linked before it),
+        # then every case, incident, source and reference of the sheet in one flush each.
+        links = [person_links.for_incident(parsed) for parsed in result.incidents]
+        person_ids = [link.person_id if link else None for link in links]
+        cases = open_cases(
+            session,
+            resident_id=resident.id,
+            person_ids=person_ids,
+            now=self.now,
+            actor=self.actor,
+            resident_is_new=new_resident,
+        )
+        rows = [
+            Row(
                 parsed=parsed,
-                resident_id=resident.id,
-                case_id=case.id,
-                person_id=link.person_id if link else None,
+                case_id=cases[person_id].id,
+                person_id=person_id,
                 person_confirmed=link.confirmed if link else False,
-                attachment_id=attachment.id,
-                reported_on=reported_on,
-                exclude=matched,
             )
-            matched.add(recorded.incident.id)
-            ids = (
-                self.outcome.new_incident_ids
-                if recorded.new
-                else self.outcome.repeated_incident_ids
-            )
-            ids.append(recorded.incident.id)
+            for parsed, link, person_id in zip(result.incidents, links, person_ids, strict=True)
+        ]
+        recorded = record_incidents(
+            session,
+            rows,
+            resident_id=resident.id,
+            attachment_id=attachment.id,
+            reported_on=self.message.received_at.date(),
+            resident_is_new=new_resident,
+        )
+        for parsed, done in zip(result.incidents, recorded, strict=True):
+            ids = self.outcome.new_incident_ids if done.new else self.outcome.repeated_incident_ids
+            ids.append(done.incident.id)
             audit(
                 session,
                 self.actor,
-                "incident.record" if recorded.new else "incident.repeat",
+                "incident.record" if done.new else "incident.repeat",
                 "incident",
-                recorded.incident.id,
+                done.incident.id,
                 attachment_id=attachment.id,
                 source=parsed.source,
             )
-            for text in parsed.police_references:
-                ref = references.upsert_reference(session, _detail(details, text), None)
-                references.link(
-                    session, ref, ReferenceSource.INCIDENT_ROW, incident_id=recorded.incident.id
-                )
-        self._case_references(result, body_refs, details, list(cases.values()))
-        for case in cases.values():
-            refresh_case(session, case, needs_review=links.unconfirmed)
-            self.outcome.case_ids.add(case.id)
+        self._references(result, body_refs, recorded, list(cases.values()), new_resident)
+        refresh_cases(session, list(cases.values()), needs_review=person_links.unconfirmed)
+        self.outcome.case_ids.update(case.id for case in cases.values())
+
+    def _references(
+        self,
+        result: SheetResult,
+        body_refs: Sequence[ParsedReference],
+        recorded: Sequence[Recorded],
+        cases: Sequence[Case],
+        new_resident: bool,
+    ) -> None:
+        """Each row's references linked to its incident, the header's and the email body's to
+        every case of the sheet; each link once."""
+        details = {ref.text: ref for ref in result.reference_details}
+        row_refs = [
+            (done.incident.id, _detail(details, text))
+            for parsed, done in zip(result.incidents, recorded, strict=True)
+            for text in parsed.police_references
+        ]
+        case_refs = [
+            (ReferenceSource.SHEET_HEADER, _detail(details, t)) for t in result.police_references
+        ]
+        case_refs += [(ReferenceSource.EMAIL_BODY, ref) for ref in body_refs]
+        if not row_refs and not case_refs:
+            return
+        stored = references.upsert_references(
+            self.session,
+            [(parsed, None) for _, parsed in row_refs]
+            + [(parsed, result.officer) for _, parsed in case_refs],
+        )
+        # New incidents and cases have no links yet; only the others are looked up.
+        links = references.LinkSet(
+            self.session,
+            sorted({row.id for row in stored.values()}),
+            case_ids=[] if new_resident else sorted(case.id for case in cases),
+            incident_ids=sorted({done.incident.id for done in recorded if not done.new}),
+        )
+        for incident_id, parsed in row_refs:
+            links.link(stored[parsed.text], ReferenceSource.INCIDENT_ROW, incident_id=incident_id)
+        for source, parsed in case_refs:
+            for case in cases:
+                links.link(stored[parsed.text], source, case_id=case.id)
+        links.write()
 
     def body_only(self, body_refs: Sequence[ParsedReference]) -> bool:
         """An email with references but no sheet ("my crime number is ..."): link them to the
@@ -335,28 +449,18 @@ class _SheetRecorder:
         )
         if not cases:
             return False
+        stored = references.upsert_references(self.session, [(ref, None) for ref in body_refs])
+        links = references.LinkSet(
+            self.session,
+            sorted({row.id for row in stored.values()}),
+            case_ids=sorted(case.id for case in cases),
+        )
         for parsed in body_refs:
-            ref = references.upsert_reference(self.session, parsed, None)
             for case in cases:
-                references.link(self.session, ref, ReferenceSource.EMAIL_BODY, case_id=case.id)
+                links.link(stored[parsed.text], ReferenceSource.EMAIL_BODY, case_id=case.id)
+        links.write()
         self.outcome.case_ids.update(case.id for case in cases)
         return True
-
-    def _case_references(
-        self,
-        result: SheetResult,
-        body_refs: Sequence[ParsedReference],
-        details: dict[str, ParsedReference],
-        cases: Iterable[Case],
-    ) -> None:
-        pairs = [
-            (ReferenceSource.SHEET_HEADER, _detail(details, t)) for t in result.police_references
-        ]
-        pairs += [(ReferenceSource.EMAIL_BODY, ref) for ref in body_refs]
-        for source, parsed in pairs:
-            ref = references.upsert_reference(self.session, parsed, result.officer)
-            for case in cases:
-                references.link(self.session, ref, source, case_id=case.id)
 
 
 def _detail(details: dict[str, ParsedReference], text: str) -> ParsedReference:
@@ -393,12 +497,15 @@ class _PersonLinks:
             # The row names the header's person: use the header's fuller name first.
             names = [subject.name, written] if subject.name != written else [written]
             address = subject.address
+        # Each person linked earlier on this sheet has a case for this resident by the time
+        # this row is recorded, so is a candidate, as the resident's other cases' persons are.
         return resolve_person(
             self.session,
             names=names,
             address=address,
             resident_id=self.resident_id,
             actor=self.actor,
+            also={link.person_id for link in self.cache.values() if link is not None},
         )
 
     def _is_subject(self, written: str, subject_name: str) -> bool:

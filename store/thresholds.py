@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from store import audit
 from store.enums import CaseStatus, ThresholdRule
 from store.models import AuditEntry, Case, Incident, ThresholdCrossing
 
@@ -627,7 +628,8 @@ class _Recorder:
         if decision.unconfirmed_link:
             case.needs_review = True
             detail["needs_review"] = True
-        self.session.add(
+        audit.add(
+            self.session,
             AuditEntry(
                 at=self.now,
                 actor=self.actor,
@@ -635,12 +637,21 @@ class _Recorder:
                 entity="case",
                 entity_id=str(case.id),
                 detail=detail,
-            )
+            ),
         )
         self.recorded.append(crossing)
         decision_log.info(
             "case=%d rule=%s met incidents=%s", case.id, decision.rule, decision.incident_ids
         )
+
+
+def _has_crossing(rule: ThresholdRule) -> ColumnElement[bool]:
+    """The case (correlated) has a crossing of `rule` recorded."""
+    return (
+        select(ThresholdCrossing.id)
+        .where(ThresholdCrossing.case_id == Case.id, ThresholdCrossing.rule == rule)
+        .exists()
+    )
 
 
 def _open_cases(session: Session, *clauses: ColumnElement[bool]) -> list[Case]:
@@ -658,17 +669,30 @@ def evaluate(
 ) -> list[ThresholdCrossing]:
     """Run both rules for the open cases in `case_ids`; return the crossings newly recorded.
 
-    At most four queries whatever the number of cases: the touched cases, their incidents and
-    their persons' incidents, the persons' other open cases (only when limb b holds for a
-    person), and the crossings already recorded. Flushes; the caller commits. Two workers
-    recording the same crossing at once make the second flush fail on the (rule, case_id)
-    unique constraint: roll back and run again, and the crossing is then found recorded.
+    At most four queries whatever the number of cases: the touched cases, the crossings already
+    recorded for them, their incidents and their persons' incidents, and the persons' other
+    open cases still without a course of conduct (only when limb b holds for a person).
+    Flushes; the caller commits. Two workers recording the same crossing at once make the
+    second flush fail on the (rule, case_id) unique constraint: roll back and run again, and
+    the crossing is then found recorded.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("evaluate() needs a timezone-aware `now`")
     touched = _open_cases(session, Case.id.in_(sorted(set(case_ids))))
     if not touched:
         return []
+    existing = session.execute(
+        select(ThresholdCrossing.rule, ThresholdCrossing.case_id).where(
+            ThresholdCrossing.case_id.in_([c.id for c in touched])
+        )
+    )
+    recorded = {(rule, case_id) for rule, case_id in existing if case_id is not None}
+    # A rule already recorded for a case is never recorded again, so it is not evaluated
+    # again either.
+    pending = {
+        case.id: [rule for rule in ThresholdRule if (rule, case.id) not in recorded]
+        for case in touched
+    }
     person_ids = sorted({c.person_id for c in touched if c.person_id is not None})
     facts = _load_facts(session, case_ids=[c.id for c in touched], person_ids=person_ids)
     by_case: dict[int, list[IncidentFact]] = {c.id: [] for c in touched}
@@ -682,23 +706,27 @@ def evaluate(
         for p, theirs in by_person.items()
         if len({f.resident_id for f in theirs}) >= settings.course_of_conduct_residents
     ]
+    # Limb b can give the persons' other open cases a course of conduct. Those that have one
+    # already are left out by the query: a person reported by hundreds of households must not
+    # make every new sheet about them evaluate all their cases again.
     others = (
-        _open_cases(session, Case.person_id.in_(spread), Case.id.not_in([c.id for c in touched]))
+        _open_cases(
+            session,
+            Case.person_id.in_(spread),
+            Case.id.not_in([c.id for c in touched]),
+            ~_has_crossing(ThresholdRule.COURSE_OF_CONDUCT),
+        )
         if spread
         else []
     )
-    existing = session.execute(
-        select(ThresholdCrossing.rule, ThresholdCrossing.case_id).where(
-            ThresholdCrossing.case_id.in_([c.id for c in (*touched, *others)])
-        )
-    )
-    recorded = {(rule, case_id) for rule, case_id in existing if case_id is not None}
     recorder = _Recorder(session, now, actor, existing=recorded, recorded=[])
     for case in touched:
         case_facts = by_case[case.id]
-        theirs = by_person.get(case.person_id, []) if case.person_id is not None else []
-        recorder.record(case, course_of_conduct(case_facts, theirs, settings))
-        recorder.record(case, community_trigger(case_facts, settings))
+        if ThresholdRule.COURSE_OF_CONDUCT in pending[case.id]:
+            theirs = by_person.get(case.person_id, []) if case.person_id is not None else []
+            recorder.record(case, course_of_conduct(case_facts, theirs, settings))
+        if ThresholdRule.COMMUNITY_TRIGGER in pending[case.id]:
+            recorder.record(case, community_trigger(case_facts, settings))
     for case in others:
         theirs = by_person[case.person_id] if case.person_id is not None else []
         case_facts = [f for f in theirs if f.case_id == case.id]

@@ -254,3 +254,27 @@ def test_incident_warnings_are_listed_for_review(session: Session) -> None:
     warnings = [i for i in review_items(session) if i["kind"] == "warning"]
     assert len(warnings) == 1
     assert "sometime last month" in warnings[0]["reason"]
+
+
+def test_a_sheet_attached_twice_to_a_later_email_is_one_more_copy(session: Session) -> None:
+    entries = [Entry(date="3/11/2026", time="22:00", what="Shouting at my door", who="Gary")]
+    send(session, "aisha@example.org", entries, n=1)
+    data = build_template(header=header(), entries=entries, blank_rows=1)
+    sheet = SheetInput("diary.docx", data, parse_sheet(data, received=NOW))
+    outcome = record_message(
+        session,
+        SourceMessage(
+            raw=email_bytes("aisha@example.org", data, 2) + b"\n",
+            received_at=NOW,
+            mailbox="asb@example.org",
+            uidvalidity=1,
+            uid=2,
+            sender="aisha@example.org",
+        ),
+        [sheet, SheetInput("diary (copy).docx", data, sheet.result)],
+        now=NOW,
+    )
+    session.commit()
+    assert not outcome.new_incident_ids
+    assert count(session, Incident) == 1
+    assert count(session, Attachment) == 2  # the first email's and this one's, once each
