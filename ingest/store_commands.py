@@ -51,6 +51,11 @@ def add_commands(commands: Any) -> dict[str, Handler]:
     change.add_argument("--close", action="store_true", help="close the case")
     change.add_argument("--reopen", action="store_true", help="reopen a closed case")
     case.add_argument("--assign", metavar="OFFICER", help="assign the case to an officer")
+    case.add_argument(
+        "--updated",
+        action="store_true",
+        help="the resident was given a progress update (resets the digest's update clock)",
+    )
     case.add_argument("--actor", default="cli", help="who is making the change (audit)")
 
     commands.add_parser("review", help="everything that needs a person").add_argument(
@@ -192,7 +197,7 @@ def _cases(args: argparse.Namespace, settings: Settings) -> int:
 
 def _case(args: argparse.Namespace, settings: Settings) -> int:
     with _session(settings) as session:
-        if args.close or args.reopen or args.assign:
+        if args.close or args.reopen or args.assign or args.updated:
             update_case(
                 session,
                 args.id,
@@ -201,6 +206,7 @@ def _case(args: argparse.Namespace, settings: Settings) -> int:
                 close=args.close,
                 reopen=args.reopen,
                 officer=args.assign,
+                updated_resident=args.updated,
             )
             session.flush()
         detail = case_detail(session, args.id)

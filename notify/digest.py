@@ -825,7 +825,10 @@ class _Builder:
             due=due,
             reason=f"No staff action since {self.fmt.day(basis)}: an update was due by "
             f"{self.fmt.day(due)} (every {_plural(every, 'working day')}).",
-            action="Update the resident on progress and record it on the case.",
+            action=(
+                "Update the resident on progress, then record it: "
+                f"diarydesk case {case.id} --updated"
+            ),
         )
 
     def _last_staff_action(self, case_ids: Sequence[int]) -> dict[int, dt.datetime]:

@@ -126,14 +126,19 @@ def update_case(
     close: bool = False,
     reopen: bool = False,
     officer: str | None = None,
+    updated_resident: bool = False,
 ) -> Case:
-    """Close or reopen a case, or assign its officer; every change is audited."""
+    """Close or reopen a case, assign its officer, or note that the resident was given a
+    progress update (what resets the digest's "overdue for an update"); all audited."""
     case = session.get(Case, case_id)
     if case is None:
         raise CaseError(f"No case with id {case_id}; list cases with `diarydesk cases`.")
     if officer is not None:
         case.officer_assigned = officer
         audit(session, actor, "case.assign", "case", case.id)
+    if updated_resident:
+        # Only that it happened: what was said belongs in the housing system's case notes.
+        audit(session, actor, "case.resident_updated", "case", case.id)
     if close and case.status is CaseStatus.OPEN:
         case.status, case.closed_at = CaseStatus.CLOSED, now
         audit(session, actor, "case.close", "case", case.id)

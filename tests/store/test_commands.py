@@ -193,3 +193,23 @@ def test_closed_case_is_purged_only_after_its_retention_and_audited(
             assert {"case.close", "case.assign", "case.purge"} <= set(actions)
     finally:
         engine.dispose()
+
+
+def test_a_progress_update_given_is_recorded_as_staff_action(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(config, "db", "upgrade")
+    run(config, "record", str(write_sheet(tmp_path, "diary.docx", ENTRIES)), "--sender", "a@x.org")
+    capsys.readouterr()
+    run(config, "cases", "--json")
+    [case] = json.loads(capsys.readouterr().out)
+    assert run(config, "case", str(case["id"]), "--updated", "--actor", "cli:alice") == 0
+    engine = db.make_engine(config.read_text().split('"')[1])
+    try:
+        with db.session_factory(engine)() as session:
+            entry = session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "case.resident_updated")
+            ).one()
+    finally:
+        engine.dispose()
+    assert (entry.actor, entry.entity, entry.entity_id) == ("cli:alice", "case", str(case["id"]))
