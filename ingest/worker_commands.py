@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -16,6 +16,9 @@ from ingest.store_commands import Handler
 from store import db, worker_state
 from store.enums import AlertState, MessageState
 from store.models import Alert, Message
+
+if TYPE_CHECKING:
+    from ingest.worker import Worker
 
 
 def add_commands(commands: Any) -> dict[str, Handler]:
@@ -39,7 +42,8 @@ def configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _worker(settings: Settings) -> Any:
+def _worker(settings: Settings) -> Worker:
+    # Imported here: `status` and the other commands need no IMAP client or scheduler.
     from ingest.worker import Worker
 
     engine = db.make_engine(settings.database.url)

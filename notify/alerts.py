@@ -380,33 +380,37 @@ def queue_alerts(
     Urgent ones first, so a sender working oldest first sends them first. Flushes; the caller
     commits (with the recording, in the same transaction).
     """
-    queued: list[Alert] = []
     urgent = session.scalars(
         select(Incident)
         .where(Incident.id.in_(outcome.new_incident_ids), Incident.urgent.is_(True))
         .order_by(Incident.id)
     ).all()
-    for incident in urgent:
-        alert = _queue_case_alert(
-            session,
-            key=f"urgent:{incident.id}",
-            kind=AlertKind.URGENT,
-            case_id=incident.case_id,
-            render_it=functools.partial(render_urgent, session, incident, settings),
-            settings=settings,
-            now=now,
+    wanted = [
+        (
+            f"urgent:{incident.id}",
+            AlertKind.URGENT,
+            incident.case_id,
+            functools.partial(render_urgent, session, incident, settings),
         )
-        if alert is not None:
-            queued.append(alert)
-    for crossing in outcome.crossings:
-        if crossing.case_id is None:
-            continue
+        for incident in urgent
+    ] + [
+        (
+            f"threshold:{crossing.rule}:{crossing.case_id}",
+            AlertKind.THRESHOLD,
+            crossing.case_id,
+            functools.partial(render_threshold, session, crossing, settings),
+        )
+        for crossing in outcome.crossings
+        if crossing.case_id is not None
+    ]
+    queued: list[Alert] = []
+    for key, kind, case_id, render_it in wanted:
         alert = _queue_case_alert(
             session,
-            key=f"threshold:{crossing.rule}:{crossing.case_id}",
-            kind=AlertKind.THRESHOLD,
-            case_id=crossing.case_id,
-            render_it=functools.partial(render_threshold, session, crossing, settings),
+            key=key,
+            kind=kind,
+            case_id=case_id,
+            render_it=render_it,
             settings=settings,
             now=now,
         )

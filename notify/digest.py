@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ingest.config import Settings, seconds
+from notify.alerts import AlertKind
 from notify.queue import enqueue
 from notify.rendering import render
 from store import kv, worker_state
@@ -48,7 +49,6 @@ from store.reports import case_detail, case_summaries, review_items
 
 log = logging.getLogger(__name__)
 
-DIGEST_KIND = "digest"
 LAST_AT_KEY = "digest:last_at"
 # A worker whose last good poll is older than this many poll intervals has gone quiet.
 STALE_POLL_INTERVALS = 3
@@ -969,7 +969,7 @@ def queue_digest(session: Session, settings: Settings, *, now: dt.datetime) -> A
     row = enqueue(
         session,
         key=key,
-        kind=DIGEST_KIND,
+        kind=AlertKind.DIGEST,
         to=recipients,
         subject=digest.subject,
         text=digest.text,

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from parsers import PARSER_VERSION
@@ -24,11 +22,11 @@ from parsers.model import SheetResult, Status
 from store import references
 from store.audit import audit
 from store.audit import batched as audit_batch
-from store.blobs import sha256
+from store.blobs import sha256, store_blobs
 from store.cases import open_cases, refresh_cases
 from store.enums import AttachmentStatus, CaseStatus, MessageState, ReferenceSource
 from store.incidents import Recorded, Row, record_incidents
-from store.models import Attachment, Blob, Case, Message, Resident, ThresholdCrossing
+from store.models import Attachment, Case, Message, Resident, ThresholdCrossing
 from store.names import compare, name_key
 from store.persons import PersonLink, resolve_person
 from store.residents import resolve_resident_created
@@ -89,7 +87,7 @@ def record_message(
     # Known before anything is read unless only the body's references can decide it.
     decided = bool(sheets) or not body_references
     with audit_batch(session):
-        _store_blobs(session, [message.raw, *(sheet.data for sheet in sheets)])
+        store_blobs(session, [message.raw, *(sheet.data for sheet in sheets)])
         if row is None:
             # The raw bytes first: whatever happens to the sheets, the email itself is kept.
             row = _message_row(
@@ -145,7 +143,7 @@ def record_failure(
     """
     row = _existing_message(session, message, sha256(message.raw))
     if row is None:
-        _store_blobs(session, [message.raw])
+        store_blobs(session, [message.raw])
         row = _message_row(session, message)
     if row.state is not MessageState.RECEIVED:
         return row  # recorded meanwhile (by another worker): nothing failed for good
@@ -163,20 +161,6 @@ def record_failure(
     )
     session.flush()
     return row
-
-
-def _store_blobs(session: Session, contents: Sequence[bytes]) -> None:
-    """Keep each content's bytes once (see `store.blobs`): one INSERT that skips known ones."""
-    rows = {sha256(data): data for data in contents}
-    statement = (
-        sqlite_insert(Blob)
-        if session.get_bind().dialect.name == "sqlite"
-        else postgresql_insert(Blob)
-    )
-    session.execute(
-        statement.on_conflict_do_nothing(index_elements=[Blob.sha256]),
-        [{"sha256": digest, "size": len(data), "data": data} for digest, data in rows.items()],
-    )
 
 
 def _message_row(
@@ -232,7 +216,7 @@ def record_file(
     outcome = RecordOutcome()
     source = SourceMessage(raw=b"", received_at=received_at, sender=sender)
     with audit_batch(session):
-        _store_blobs(session, [sheet.data])
+        store_blobs(session, [sheet.data])
         recorder = _SheetRecorder(session, outcome, source, now, actor)
         recorder.record(sheet, None, (), recorder.known_attachments([sheet]))
         outcome.crossings = _evaluate(session, outcome.case_ids, now, thresholds)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,10 @@ from sqlalchemy import Engine, func, select
 from ingest.daemon import backoff_delay
 from store.db import session_factory
 from store.models import Incident, Message
+from tests.ingest import EXAMPLE_MAIL, maildir_files, start_daemon
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_MAIL = REPO / "examples" / "mail"
 RECORDED_EMAILS = 6  # examples/mail: 5 recorded + 1 for review; 2 enquiries stay
 WAIT_S = 90
-
-
-def _files(folder: Path) -> list[Path]:
-    return [p for sub in ("new", "cur") for p in (folder / sub).glob("*") if p.is_file()]
 
 
 def _config(tmp_path: Path, maildir: Path, db_url: str, name: str = "config.toml") -> Path:
@@ -40,29 +34,18 @@ def _config(tmp_path: Path, maildir: Path, db_url: str, name: str = "config.toml
     return config
 
 
-def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    code = "import sys; from ingest.cli import main; sys.exit(main(sys.argv[1:]))"
-    with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-c", code, "--config", str(config), "run"],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-
-
-def _wait_for(condition: object, what: str) -> None:
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return
         time.sleep(0.2)
     pytest.fail(f"timed out waiting for {what}")
 
 
 def _moved(maildir: Path) -> int:
-    return len(_files(maildir / ".Diarydesk.Processed")) + len(
-        _files(maildir / ".Diarydesk.Review")
+    return len(maildir_files(maildir / ".Diarydesk.Processed")) + len(
+        maildir_files(maildir / ".Diarydesk.Review")
     )
 
 
@@ -72,7 +55,7 @@ def test_run_polls_on_schedule_and_stops_cleanly_on_sigterm(
     maildir = tmp_path / "mail"
     shutil.copytree(EXAMPLE_MAIL, maildir)
     log = tmp_path / "worker.log"
-    worker = _start(_config(tmp_path, maildir, db_url), log)
+    worker = start_daemon(_config(tmp_path, maildir, db_url), log)
     try:
         _wait_for(lambda: _moved(maildir) == RECORDED_EMAILS, "the first poll")
         # A new email arriving later is picked up by a later poll, without a restart.
@@ -95,7 +78,7 @@ def test_two_workers_on_one_database_and_mailbox_record_each_email_once(
     maildir = tmp_path / "mail"
     shutil.copytree(EXAMPLE_MAIL, maildir)
     workers = [
-        _start(_config(tmp_path, maildir, db_url, f"w{i}.toml"), tmp_path / f"w{i}.log")
+        start_daemon(_config(tmp_path, maildir, db_url, f"w{i}.toml"), tmp_path / f"w{i}.log")
         for i in range(2)
     ]
     try:
@@ -108,7 +91,7 @@ def test_two_workers_on_one_database_and_mailbox_record_each_email_once(
     logs = [(tmp_path / f"w{i}.log").read_text() for i in range(2)]
     assert codes == [0, 0], logs
     assert _moved(maildir) == RECORDED_EMAILS
-    assert len(_files(maildir)) == 2
+    assert len(maildir_files(maildir)) == 2
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == RECORDED_EMAILS
         assert session.scalar(select(func.count()).select_from(Incident)) == 17

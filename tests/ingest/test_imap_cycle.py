@@ -29,9 +29,9 @@ from store.models import Incident, Message
 from store.recording import RecordOutcome, SourceMessage
 from store.reports import review_items
 from tests.dovecot_fixture import DovecotMailbox
+from tests.ingest import REPO, start_daemon
 from tests.mime.make_fixtures import TnefFile, build_tnef
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 DOCX = "vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEAM = "asb@example-housing.org.uk"
@@ -232,21 +232,21 @@ def test_a_new_uidvalidity_reads_the_folder_again_without_doubling(
     dovecot.append(raw, folder="Incoming")
     counts = _poller(dovecot, engine, settings).poll()
     assert counts is not None and counts.already_recorded == 1
-    assert _folder(dovecot, "Incoming") == []
+    assert dovecot.folders()["Incoming"] == []  # the folder exists, and is empty
     with session_factory(engine)() as session:
         assert _count(session, Message) == 1
         assert _count(session, Incident) == 5
 
 
-def _start_worker(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    code = "import sys; from ingest.cli import main; sys.exit(main(sys.argv[1:]))"
-    with log.open("wb") as stderr:
-        return subprocess.Popen(
-            [sys.executable, "-c", code, "--config", str(config), "run"],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+def _imap_config(path: Path, dovecot: DovecotMailbox, db_url: str, outbox: Path) -> Path:
+    path.write_text(
+        f'[mailbox]\nkind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\n'
+        f'security = "none"\nusername = "{dovecot.user}"\n'
+        f'password_file = "{dovecot.password_file}"\n'
+        f'[database]\nurl = "{db_url}"\n[schedule]\npoll_every = "1s"\n'
+        f'[mail_out]\noutbox_dir = "{outbox}"\n'
+    )
+    return path
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -254,19 +254,12 @@ def test_two_daemons_on_one_postgresql_and_one_mailbox_record_each_email_once(
     dovecot: DovecotMailbox, db_url: str, engine: Engine, tmp_path: Path
 ) -> None:
     _deliver_all(dovecot)
-    configs = []
-    for i in range(2):
-        config = tmp_path / f"worker{i}.toml"
-        config.write_text(
-            f'[mailbox]\nkind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\n'
-            f'security = "none"\nusername = "{dovecot.user}"\n'
-            f'password_file = "{dovecot.password_file}"\n'
-            f'[database]\nurl = "{db_url}"\n[schedule]\npoll_every = "1s"\n'
-            f'[mail_out]\noutbox_dir = "{tmp_path / "outbox"}"\n'
-        )
-        configs.append(config)
+    configs = [
+        _imap_config(tmp_path / f"worker{i}.toml", dovecot, db_url, tmp_path / "outbox")
+        for i in range(2)
+    ]
     logs = [tmp_path / f"worker{i}.log" for i in range(2)]
-    workers = [_start_worker(config, log) for config, log in zip(configs, logs, strict=True)]
+    workers = [start_daemon(config, log) for config, log in zip(configs, logs, strict=True)]
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -293,13 +286,7 @@ def test_sigkill_between_store_and_move_heals_on_restart(
     dovecot: DovecotMailbox, db_url: str, engine: Engine, tmp_path: Path
 ) -> None:
     _deliver_all(dovecot)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[mailbox]\nkind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\n'
-        f'security = "none"\nusername = "{dovecot.user}"\n'
-        f'password_file = "{dovecot.password_file}"\n[database]\nurl = "{db_url}"\n'
-        f'[mail_out]\noutbox_dir = "{tmp_path / "outbox"}"\n'
-    )
+    config = _imap_config(tmp_path / "config.toml", dovecot, db_url, tmp_path / "outbox")
     runner = [sys.executable, str(Path(__file__).with_name("kill_at.py"))]
     killed = subprocess.run(
         [*runner, "stored", "3", "--", "--config", str(config), "poll"],

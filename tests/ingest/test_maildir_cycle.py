@@ -24,17 +24,12 @@ from store.enums import MessageState
 from store.models import Incident, Message, PoliceReference, ReferenceLink
 from store.recording import RecordOutcome, SourceMessage
 from store.reports import review_items
+from tests.ingest import EXAMPLE_MAIL, REPO, maildir_files
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_MAIL = REPO / "examples" / "mail"
 # Incidents on the four readable sheets in examples/mail (5 + 4 + 5 + 3).
 EXAMPLE_INCIDENTS = 17
 SHEET_EMAILS = 4
 UNRELATED = 2
-
-
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for sub in ("new", "cur") for p in (folder / sub).glob("*") if p.is_file())
 
 
 @pytest.fixture
@@ -70,9 +65,9 @@ def test_one_poll_records_sheets_moves_them_and_leaves_enquiries(
     assert counts is not None
     assert (counts.recorded, counts.review, counts.left_unrelated) == (SHEET_EMAILS + 1, 1, 2)
 
-    processed = _files(maildir / ".Diarydesk.Processed")
-    review = _files(maildir / ".Diarydesk.Review")
-    inbox = _files(maildir)
+    processed = maildir_files(maildir / ".Diarydesk.Processed")
+    review = maildir_files(maildir / ".Diarydesk.Review")
+    inbox = maildir_files(maildir)
     assert len(processed) == SHEET_EMAILS + 1  # the four sheets and the reference-only reply
     assert len(review) == 1 and b"noise diary scan.pdf" in review[0].read_bytes()
     # Ordinary enquiries stay where they were: still in new/, so still unread for staff.
@@ -113,7 +108,7 @@ def test_the_same_email_delivered_twice_is_recorded_once_and_both_copies_move(
     shutil.copy(first, maildir / "new" / "1764600000.M9P9.duplicate")
     counts = _poller(_settings(maildir, db_url), engine).poll()
     assert counts is not None and counts.already_recorded == 1
-    assert len(_files(maildir / ".Diarydesk.Processed")) == SHEET_EMAILS + 2
+    assert len(maildir_files(maildir / ".Diarydesk.Processed")) == SHEET_EMAILS + 2
     with session_factory(engine)() as session:
         assert _count(session, Incident) == EXAMPLE_INCIDENTS
 
@@ -128,13 +123,15 @@ def test_a_message_that_keeps_failing_is_quarantined_with_its_error(
     settings = _settings(maildir, db_url, max_attempts=2)
     counts = _poller(settings, engine, after_record=[fail_for_reid]).poll()
     assert counts is not None and counts.recorded == SHEET_EMAILS  # the rest went on
-    stuck = [p for p in _files(maildir) if b"callum.reid" in p.read_bytes()]
+    stuck = [p for p in maildir_files(maildir) if b"callum.reid" in p.read_bytes()]
     assert len(stuck) == 1, "a failed try leaves the email in the inbox for the next poll"
 
     counts = _poller(settings, engine, after_record=[fail_for_reid]).poll()
     assert counts is not None and counts.quarantined == 1
-    assert not [p for p in _files(maildir) if b"callum.reid" in p.read_bytes()]
-    assert [p for p in _files(maildir / ".Diarydesk.Review") if b"callum.reid" in p.read_bytes()]
+    assert not [p for p in maildir_files(maildir) if b"callum.reid" in p.read_bytes()]
+    assert [
+        p for p in maildir_files(maildir / ".Diarydesk.Review") if b"callum.reid" in p.read_bytes()
+    ]
     with session_factory(engine)() as session:
         row = session.scalars(
             select(Message).where(Message.sender == "callum.reid@example.com")
@@ -187,11 +184,11 @@ def test_killed_at_any_step_the_next_poll_records_and_moves_each_email_once(
     again = _diarydesk("--config", str(config), "poll")
     assert again.returncode == 0, again.stderr
 
-    processed = _files(maildir / ".Diarydesk.Processed")
+    processed = maildir_files(maildir / ".Diarydesk.Processed")
     assert len(processed) == SHEET_EMAILS + 1
     assert len({p.read_bytes() for p in processed}) == len(processed), "each moved once"
-    assert len(_files(maildir / ".Diarydesk.Review")) == 1
-    assert len(_files(maildir)) == UNRELATED
+    assert len(maildir_files(maildir / ".Diarydesk.Review")) == 1
+    assert len(maildir_files(maildir)) == UNRELATED
     with session_factory(engine)() as session:
         assert _count(session, Incident) == EXAMPLE_INCIDENTS
         assert _count(session, Message) == SHEET_EMAILS + 2
@@ -245,9 +242,11 @@ def test_a_number_that_looks_like_a_reference_does_not_take_an_enquiry_from_the_
     counts = _poller(_settings(maildir, db_url), engine).poll()
     assert counts is not None
     assert counts.left_unrelated == 1
-    assert [p.name for p in _files(maildir)] == ["1764000001.M1P1.rent"]
+    assert [p.name for p in maildir_files(maildir)] == ["1764000001.M1P1.rent"]
     # The crime number from a sender with no case yet waits for a person to link it.
-    assert [p.name for p in _files(maildir / ".Diarydesk.Review")] == ["1764000002.M2P1.crime"]
+    assert [p.name for p in maildir_files(maildir / ".Diarydesk.Review")] == [
+        "1764000002.M2P1.crime"
+    ]
     with session_factory(engine)() as session:
         kinds = [item["kind"] for item in review_items(session)]
     assert kinds == ["message_for_review"]
